@@ -1,0 +1,190 @@
+"""Readers that turn files into Reports, and the dispatcher that picks one per input.
+
+Bad input never raises: each bad file or record becomes one ReadError and reading goes on.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import sys
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from khronika.ingest.base import FORMATS, BadInput, Input, Reader, ReadError, ReadOptions
+from khronika.ingest.decode import decode
+from khronika.ingest.feed import read_feed
+from khronika.ingest.jsondoc import read_json, read_json_lines, read_telegram
+from khronika.ingest.table import read_table
+from khronika.ingest.text import read_text
+from khronika.ingest.webpage import read_html
+from khronika.records import Report
+
+__all__ = ["FORMATS", "ReadError", "ReadOptions", "read_bytes", "read_paths"]
+
+READERS: dict[str, Reader] = {
+    "text": read_text,
+    "html": read_html,
+    "json": read_json,
+    "jsonl": read_json_lines,
+    "csv": read_table,
+    "telegram": read_telegram,
+    "feed": read_feed,
+}
+_SUFFIXES = {
+    ".txt": "text",
+    ".text": "text",
+    ".md": "text",
+    ".markdown": "text",
+    ".html": "html",
+    ".htm": "html",
+    ".xhtml": "html",
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".xml": "feed",
+    ".rss": "feed",
+    ".atom": "feed",
+}
+STDIN_ORIGIN = "<stdin>"
+DEFAULT_OPTIONS = ReadOptions()  # frozen, so one shared default is safe
+
+
+def read_paths(
+    paths: Sequence[str | Path], options: ReadOptions = DEFAULT_OPTIONS
+) -> Iterator[Report | ReadError]:
+    """Reports from files, directories (recursed in sorted order, hidden entries skipped) and
+    ``-`` for standard input."""
+    for path in paths:
+        if str(path) == "-":
+            yield from _read_stdin(options)
+        else:
+            yield from _read_path(Path(path), options)
+
+
+def read_bytes(
+    data: bytes, origin: str, options: ReadOptions = DEFAULT_OPTIONS
+) -> Iterator[Report | ReadError]:
+    """Reports from one input's bytes; ``origin`` names it in errors and picks the reader by
+    its extension unless ``options.format`` is set (unknown extensions are sniffed)."""
+    if options.format is not None and options.format not in READERS:
+        yield ReadError(
+            origin, f"unknown format '{options.format}' (formats: {', '.join(FORMATS)})"
+        )
+        return
+    if len(data) > options.max_bytes:
+        yield ReadError(origin, _too_large(len(data), options.max_bytes))
+        return
+    try:
+        decoded = decode(data)
+        if not decoded.text.strip():
+            raise BadInput("empty file")
+        received = datetime.now(UTC).replace(tzinfo=None)
+        source = Input(origin, data, decoded.text, decoded.encoding, received)
+        reader = READERS[options.format or _format_of(origin, decoded.text)]
+        yield from reader(source, options)
+    except BadInput as error:
+        yield ReadError(origin, str(error))
+
+
+def _read_path(path: Path, options: ReadOptions) -> Iterator[Report | ReadError]:
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        yield ReadError(str(path), "no such file or directory")
+        return
+    except OSError as error:
+        yield ReadError(str(path), f"cannot access: {error.strerror or error}")
+        return
+    if stat.S_ISDIR(info.st_mode):
+        yield from _read_directory(path, options)
+    elif not stat.S_ISREG(info.st_mode):
+        yield ReadError(str(path), "not a regular file")
+    elif info.st_size > options.max_bytes:
+        yield ReadError(str(path), _too_large(info.st_size, options.max_bytes))
+    else:
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            yield ReadError(str(path), f"cannot read: {error.strerror or error}")
+            return
+        yield from read_bytes(data, str(path), options)
+
+
+def _read_directory(directory: Path, options: ReadOptions) -> Iterator[Report | ReadError]:
+    """Entries in name order, depth first; hidden ones and links to directories skipped."""
+    try:
+        with os.scandir(directory) as scan:
+            entries = sorted(scan, key=lambda entry: entry.name)
+    except OSError as error:
+        yield ReadError(str(directory), f"cannot list directory: {error.strerror or error}")
+        return
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        path = Path(entry.path)
+        if entry.is_dir(follow_symlinks=False):
+            yield from _read_directory(path, options)
+        elif not entry.is_dir():
+            yield from _read_path(path, options)
+
+
+def _read_stdin(options: ReadOptions) -> Iterator[Report | ReadError]:
+    try:
+        stream = getattr(sys.stdin, "buffer", None)  # None when stdin was replaced by text
+        data = (
+            stream.read(options.max_bytes + 1)
+            if stream is not None
+            else sys.stdin.read(options.max_bytes + 1).encode("utf-8")
+        )
+    except OSError as error:
+        yield ReadError(STDIN_ORIGIN, f"cannot read: {error.strerror or error}")
+        return
+    if len(data) > options.max_bytes:
+        limit = _size(options.max_bytes)
+        yield ReadError(STDIN_ORIGIN, f"too large: over the limit of {limit} (--max-bytes)")
+        return
+    yield from read_bytes(data, STDIN_ORIGIN, options)
+
+
+def _too_large(size: int, limit: int) -> str:
+    return f"too large: {_size(size)}, the limit is {_size(limit)} (--max-bytes)"
+
+
+def _size(size: int) -> str:
+    """Megabytes as the --max-bytes help states them; small sizes in bytes."""
+    return f"{size / 1e6:.1f} MB" if size >= 100_000 else f"{size} bytes"
+
+
+def _format_of(origin: str, text: str) -> str:
+    """The reader for a file's extension, else by looking at its start; text by default."""
+    known = _SUFFIXES.get(Path(origin).suffix.lower())
+    if known:
+        return known
+    head = text.lstrip()[:2000].lower()
+    if head.startswith(("<!doctype html", "<html")):
+        return "html"
+    if head.startswith(("<?xml", "<rss", "<feed", "<rdf:rdf")) and (
+        "<rss" in head or "<feed" in head or "<rdf:rdf" in head
+    ):
+        return "feed"
+    if head.startswith(("{", "[")) and _parses_as_json(text):
+        return "json"
+    return "text"
+
+
+def _parses_as_json(text: str) -> bool:
+    """Whole-document JSON, or JSON Lines whose first line is an object."""
+    try:
+        json.loads(text)
+        return True
+    except (ValueError, RecursionError):
+        first = text.lstrip().split("\n", 1)[0]
+    try:
+        return isinstance(json.loads(first), dict)
+    except (ValueError, RecursionError):
+        return False

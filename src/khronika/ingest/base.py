@@ -1,0 +1,95 @@
+"""What every reader shares: the options, the error record and how a Report is built."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from khronika.records import Report, content_id
+
+FORMATS = ("text", "html", "json", "jsonl", "csv", "telegram", "feed")
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """What the user told us about inputs that do not say it themselves."""
+
+    published: datetime | None = None  # fallback publication date for inputs that carry none
+    source: str | None = None  # fallback source/outlet name
+    lang: str | None = None  # language code forced by the user (en, uk, ru)
+    columns: Mapping[str, str] = field(default_factory=dict)  # CSV mapping: field -> column
+    max_bytes: int = 10_000_000  # larger inputs are refused with an error
+    format: str | None = None  # force a reader: text, html, json, jsonl, csv, telegram, feed
+
+
+@dataclass(frozen=True)
+class ReadError:
+    """One bad input (a file or one record of it), located so the user can fix it."""
+
+    origin: str  # "path", "path:LINE" or "path#record"
+    message: str  # one line, says what is wrong
+
+    def __str__(self) -> str:
+        return f"{self.origin}: {self.message}"
+
+
+class BadInput(Exception):
+    """Raised inside a reader when a whole input is unusable; becomes one ReadError."""
+
+
+@dataclass(frozen=True)
+class Input:
+    """One decoded input handed to a reader: its bytes, its text and where it came from."""
+
+    origin: str
+    data: bytes
+    text: str
+    encoding: str
+    received: datetime
+
+
+Reader = Callable[[Input, ReadOptions], Iterator[Report | ReadError]]
+
+
+def utc_naive(moment: datetime) -> datetime:
+    """Naive UTC, the one form of datetime the records hold."""
+    return moment if moment.tzinfo is None else moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def language_code(value: str | None) -> str | None:
+    """Primary language subtag in lower case ("en-US" -> "en"), None when blank."""
+    if value is None or not value.strip():
+        return None
+    return value.strip().replace("_", "-").split("-")[0].lower()
+
+
+def new_report(
+    source: Input,
+    options: ReadOptions,
+    reader: str,
+    text: str,
+    *,
+    origin: str | None = None,
+    report_id: str | None = None,
+    title: str | None = None,
+    url: str | None = None,
+    published: datetime | None = None,
+    outlet: str | None = None,
+    language: str | None = None,
+) -> Report:
+    """A Report whose own fields win over the user's fallbacks in ``options``."""
+    when = published or options.published
+    return Report(
+        id=report_id or content_id(text),
+        text=text,
+        title=title or None,
+        url=url or None,
+        published=utc_naive(when) if when else None,
+        source=outlet or options.source,
+        language=language_code(language) or options.lang,
+        encoding=source.encoding,
+        origin=origin or source.origin,
+        format=reader,
+        received=source.received,
+    )

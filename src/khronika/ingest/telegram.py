@@ -1,0 +1,81 @@
+"""Telegram Desktop channel exports (result.json): one report per text message."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from khronika.ingest.base import BadInput, Input, ReadError, ReadOptions, new_report
+from khronika.ingest.parse import parse_date_value
+from khronika.records import Report
+
+
+def is_telegram_export(document: object) -> bool:
+    """Telegram Desktop writes a channel as an object holding a ``messages`` list."""
+    return isinstance(document, dict) and isinstance(document.get("messages"), list)
+
+
+def read_export(
+    export: dict[str, Any], source: Input, options: ReadOptions
+) -> Iterator[Report | ReadError]:
+    """Reports of the text messages; service and empty messages are not reports."""
+    channel = export.get("name") if isinstance(export.get("name"), str) else None
+    channel_key = export.get("id") or channel
+    username = _username(export)
+    for index, message in enumerate(export["messages"], start=1):
+        if not isinstance(message, dict):
+            yield ReadError(f"{source.origin}#{index}", "message is not a JSON object")
+            continue
+        if message.get("type") != "message":
+            continue
+        message_id = message.get("id")
+        origin = f"{source.origin}#{message_id if message_id is not None else index}"
+        try:
+            text = flatten_text(message.get("text", ""))
+            if not text.strip():
+                continue
+            if message_id is None:
+                raise BadInput("message has no id")
+            published = parse_date_value(message["date"]) if message.get("date") else None
+        except (BadInput, ValueError) as error:
+            yield ReadError(origin, str(error))
+            continue
+        yield new_report(
+            source,
+            options,
+            "telegram",
+            text,
+            origin=origin,
+            report_id=f"telegram:{channel_key}:{message_id}",
+            url=f"https://t.me/{username}/{message_id}" if username else None,
+            published=published,
+            outlet=channel,
+        )
+
+
+def flatten_text(value: object) -> str:
+    """Message text as plain text: strings and entity objects' ``text`` joined in order."""
+    if isinstance(value, str):
+        return value
+    if not isinstance(value, list):
+        raise BadInput("message text is neither a string nor a list")
+    parts = []
+    for part in value:
+        if isinstance(part, str):
+            parts.append(part)
+        elif isinstance(part, dict) and isinstance(part.get("text"), str):
+            parts.append(part["text"])
+        else:
+            raise BadInput("message text holds an entity without text")
+    return "".join(parts)
+
+
+def _username(export: dict[str, Any]) -> str | None:
+    """The public username, given directly or as a t.me link; exports often omit it."""
+    username = export.get("username")
+    if isinstance(username, str) and username.strip():
+        return username.strip().lstrip("@")
+    link = export.get("link")
+    if isinstance(link, str) and "t.me/" in link:
+        return link.rstrip("/").rsplit("/", 1)[-1] or None
+    return None
