@@ -1,0 +1,276 @@
+"""Scoring against UCDP GED rows: each source headline is a report, the row is the event.
+
+A row's main event is the first event of the first headline (in the row's order) that
+yields any event: UCDP lists the sources of one event, so the first headline Khronika can
+read stands for the row, and later headlines are not searched for a better fit (that would
+let a noisy extractor pick among guesses).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from khronika.evaluate.extraction import (
+    EventDict,
+    Extractor,
+    casualty_best,
+    distance_km,
+    event_summary,
+    location_of,
+    pipeline_extractor,
+    run_extractor,
+)
+from khronika.evaluate.normalize import admin1_loose_match
+from khronika.evaluate.readers import (
+    EvalInputError,
+    GoldRow,
+    datetime_at_midnight,
+    parse_gold_date,
+    parse_gold_float,
+    parse_gold_int,
+    read_gold_csv,
+    select_rows,
+)
+from khronika.evaluate.result import (
+    NO_EVENT,
+    EvalResult,
+    FieldScore,
+    Miss,
+    Progress,
+    count_confusion,
+)
+from khronika.records import Report
+
+UCDP_COLUMNS = (
+    "id",
+    "type_of_violence",
+    "source_article",
+    "source_office",
+    "source_date",
+    "source_headline",
+    "where_prec",
+    "where_coordinates",
+    "adm_1",
+    "latitude",
+    "longitude",
+    "date_start",
+    "date_end",
+    "best",
+    "high",
+    "low",
+)
+
+FIELD_RULES = {
+    "event_found": "some headline of the row yields an event",
+    "event_date": "main event's date within date_start..date_end",
+    "admin1": "loose stem match with adm_1 (Kiev→Kyiv, Donets'ka→Donetsk); rows with adm_1",
+    "place_25km": "within 25 km; rows with where_prec 1-2",
+    "fatalities": "fatalities.best within [low, high] (best when high is 0)",
+    "fatalities_null_as_0": "same, null best read as 0",
+}
+
+VIOLENCE_TYPES = {"1": "UCDP 1 state-based", "2": "UCDP 2 non-state", "3": "UCDP 3 one-sided"}
+
+_ARTICLE_SEPARATOR = re.compile(r'"\s*;\s*"')
+_ARTICLE = re.compile(r"(?P<outlet>.*?),(?P<date>\d{4}-\d{2}-\d{2}),(?P<headline>.*)", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Headline:
+    text: str
+    published: date
+    outlet: str | None
+
+
+@dataclass(frozen=True)
+class UcdpGold:
+    row_id: str
+    where: str
+    headlines: list[Headline]
+    violence_type: str
+    date_start: date
+    date_end: date
+    adm_1: str
+    where_description: str
+    where_prec: int
+    latitude: float | None
+    longitude: float | None
+    best: int
+    low: int
+    high: int
+
+    def deaths_range(self) -> tuple[int, int]:
+        """[low, high], or [best, best] when high is 0 (README rule)."""
+        return (self.best, self.best) if self.high == 0 else (self.low, self.high)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "date_start": self.date_start.isoformat(),
+            "date_end": self.date_end.isoformat(),
+            "where": self.where_description,
+            "adm_1": self.adm_1,
+            "latitude": self.latitude,
+            "longitude": self.longitude,
+            "where_prec": self.where_prec,
+            "best": self.best,
+            "low": self.low,
+            "high": self.high,
+        }
+
+
+def split_headlines(row: GoldRow) -> list[Headline]:
+    """The row's headlines with their dates.
+
+    ``source_headline`` and ``source_date`` are ``;``-separated lists; when a headline itself
+    contains ``;`` the counts differ, and the ``source_article`` entries
+    (``"Outlet,YYYY-MM-DD,Headline";...``) are used instead. A single ``source_date`` is
+    written dd/mm/yyyy (day first, unlike date_start), several are ISO dates.
+    """
+    where = row.where()
+    headlines = row.get("source_headline").split(";")
+    dates = row.get("source_date").split(";")
+    outlets = row.get("source_office").split(";")
+    if len(headlines) == len(dates):
+        return [
+            Headline(
+                text=text.strip(),
+                published=parse_gold_date(day, "dmy", where, "source_date"),
+                outlet=(outlets[i].strip() or None) if len(outlets) == len(dates) else None,
+            )
+            for i, (text, day) in enumerate(zip(headlines, dates, strict=True))
+        ]
+    entries = _ARTICLE_SEPARATOR.split(row.get("source_article").strip().strip('"'))
+    parsed = [_ARTICLE.fullmatch(entry) for entry in entries]
+    if len(parsed) != len(dates) or not all(parsed):
+        raise EvalInputError(
+            f"{where}: {len(headlines)} headlines for {len(dates)} source dates, and "
+            "source_article does not resolve it"
+        )
+    return [
+        Headline(
+            text=match["headline"].strip(),
+            published=date.fromisoformat(match["date"]),
+            outlet=match["outlet"].strip() or None,
+        )
+        for match in parsed
+        if match
+    ]
+
+
+def parse_ucdp_row(row: GoldRow) -> UcdpGold:
+    """One UCDP record as typed gold; date_start/date_end are month first."""
+    where = row.where()
+    key = row.get("id")
+    if not key:
+        raise EvalInputError(f"{where}: id is empty")
+    headlines = [headline for headline in split_headlines(row) if headline.text]
+    if not headlines:
+        raise EvalInputError(f"{where}: source_headline is empty, there is no report")
+    return UcdpGold(
+        row_id=f"ucdp:{key}",
+        where=where,
+        headlines=headlines,
+        violence_type=row.get("type_of_violence"),
+        date_start=parse_gold_date(row.get("date_start"), "mdy", where, "date_start"),
+        date_end=parse_gold_date(row.get("date_end"), "mdy", where, "date_end"),
+        adm_1=row.get("adm_1"),
+        where_description=row.get("where_coordinates"),
+        where_prec=parse_gold_int(row.get("where_prec"), where, "where_prec"),
+        latitude=parse_gold_float(row.get("latitude"), where, "latitude"),
+        longitude=parse_gold_float(row.get("longitude"), where, "longitude"),
+        best=parse_gold_int(row.get("best"), where, "best"),
+        low=parse_gold_int(row.get("low"), where, "low"),
+        high=parse_gold_int(row.get("high"), where, "high"),
+    )
+
+
+def score_ucdp(
+    path: str | Path,
+    extractor: Extractor = pipeline_extractor,
+    *,
+    limit: int | None = None,
+    sample: int | None = None,
+    seed: int = 0,
+    progress: Progress | None = None,
+) -> EvalResult:
+    """Score each selected UCDP row's main event (see the module doc) against the row."""
+    table = read_gold_csv(path, UCDP_COLUMNS)
+    indices = select_rows(len(table.rows), limit, sample, seed)
+    fields = {name: FieldScore(note=rule) for name, rule in FIELD_RULES.items()}
+    result = EvalResult(dataset="ucdp", source=str(table.path), rows=0, fields=fields)
+    if table.fallback_lines:
+        result.notes.append(f"{table.fallback_lines} line(s) were not UTF-8, read as cp1252")
+    for done, index in enumerate(indices, start=1):
+        gold = parse_ucdp_row(table.rows[index])
+        main = _main_event(gold, extractor)
+        _score_row(gold, main, result)
+        result.rows += 1
+        if progress:
+            progress(done, len(indices))
+    return result
+
+
+def _main_event(gold: UcdpGold, extractor: Extractor) -> EventDict | None:
+    for number, headline in enumerate(gold.headlines, start=1):
+        report = Report(
+            id=f"{gold.row_id}:{number}",
+            text=headline.text,
+            published=datetime_at_midnight(headline.published),
+            source=headline.outlet,
+            language="en",
+            origin=gold.where,
+            format="csv",
+        )
+        events, _ = run_extractor(extractor, report)
+        if events:
+            return events[0]
+    return None
+
+
+def _score_row(gold: UcdpGold, main: EventDict | None, result: EvalResult) -> None:
+    predicted_type = str(main.get("event_type")) if main is not None else NO_EVENT
+    violence = VIOLENCE_TYPES.get(gold.violence_type, f"UCDP {gold.violence_type}")
+    count_confusion(result.confusion, violence, predicted_type)
+    checks: dict[str, bool] = {"event_found": main is not None}
+    checks["event_date"] = main is not None and _date_within(main, gold)
+    if gold.adm_1:
+        predicted_admin1 = location_of(main).get("admin1") if main is not None else None
+        checks["admin1"] = admin1_loose_match(gold.adm_1, predicted_admin1)
+    distance = distance_km(main, gold.latitude, gold.longitude)
+    if gold.where_prec in (1, 2) and gold.latitude is not None and gold.longitude is not None:
+        checks["place_25km"] = distance is not None and distance <= 25
+    low, high = gold.deaths_range()
+    best = casualty_best(main, "fatalities") if main is not None else None
+    checks["fatalities"] = best is not None and low <= best <= high
+    checks["fatalities_null_as_0"] = main is not None and low <= (best or 0) <= high
+    for name, is_right in checks.items():
+        result.fields[name].add(is_right)
+    wrong = [
+        name for name, is_right in checks.items() if not is_right and name != "fatalities_null_as_0"
+    ]
+    if wrong:
+        result.misses.append(
+            Miss(
+                row_id=gold.row_id,
+                text=" | ".join(headline.text for headline in gold.headlines),
+                fields=wrong,
+                gold=gold.to_dict(),
+                extracted=event_summary(main) if main is not None else None,
+                distance_km=distance,
+            )
+        )
+
+
+def _date_within(main: EventDict, gold: UcdpGold) -> bool:
+    value = main.get("event_date")
+    if not isinstance(value, str):
+        return False
+    try:
+        day = date.fromisoformat(value[:10])
+    except ValueError:
+        return False
+    return gold.date_start <= day <= gold.date_end
