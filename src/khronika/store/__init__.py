@@ -1,0 +1,31 @@
+"""Where reports and events are kept: SQLite now, other databases later behind the same names."""
+
+from khronika.store.filters import (
+    EventFilter,
+    Near,
+    haversine_km,
+    parse_date,
+    parse_near,
+    resolve_country,
+)
+from khronika.store.sqlite import (
+    SCHEMA_VERSION,
+    Store,
+    StoredReport,
+    StoreError,
+    default_db_path,
+)
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "EventFilter",
+    "Near",
+    "Store",
+    "StoreError",
+    "StoredReport",
+    "default_db_path",
+    "haversine_km",
+    "parse_date",
+    "parse_near",
+    "resolve_country",
+]

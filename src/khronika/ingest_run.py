@@ -1,0 +1,120 @@
+"""The ingest loop: store each report first, then extract it and store what it yields.
+
+A report is committed before its extraction runs, so an exception or a crash in extraction never
+loses it: it is kept as ``failed`` with its error (or stays ``pending`` after a crash) and
+``retry_failed`` or the next ingest of the same input extracts it again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from khronika import pipeline
+from khronika.pipeline import Extraction
+from khronika.records import Report
+from khronika.store import Store
+
+if TYPE_CHECKING:
+    from khronika.ingest import ReadError
+
+Extractor = Callable[[Report], Extraction]
+
+
+@dataclass
+class IngestSummary:
+    """What one run did; ``errors`` holds one line per failed input or extraction.
+
+    ``read`` counts every input item, unreadable ones included (those count as ``failed``), so
+    ``read == new + unchanged + failed``.
+    """
+
+    read: int = 0
+    new: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    events: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.failed == 0
+
+    def line(self) -> str:
+        return (
+            f"{self.read} reports read: {self.new} new, {self.unchanged} unchanged, "
+            f"{self.failed} failed; {self.events} events stored"
+        )
+
+
+class ExtractionFailed(Exception):
+    """Extraction of one report raised; the report is stored as failed with this message."""
+
+
+def extraction_error(report: Report, error: BaseException) -> str:
+    """The one-line message for an extraction that raised, naming the report's origin."""
+    return f"{report.origin or report.id}: extraction failed: {type(error).__name__}: {error}"
+
+
+def extract_and_save(store: Store, report: Report, extractor: Extractor | None = None) -> int:
+    """Extract a stored report and save its events; on an exception keep it as failed.
+
+    Returns the number of events stored; raises ``ExtractionFailed`` after recording the error.
+    """
+    extract = extractor or pipeline.extract_report
+    try:
+        return store.save_extraction(extract(report))
+    except Exception as error:
+        message = extraction_error(report, error)
+        store.mark_failed(report.id, message)
+        raise ExtractionFailed(message) from error
+
+
+def ingest(
+    store: Store,
+    items: Iterable[Report | ReadError],
+    extractor: Extractor | None = None,
+) -> IngestSummary:
+    """Store and extract each report; read errors and failed extractions are counted, not fatal.
+
+    Reports already stored are left unchanged, except ``pending`` ones (a run that stopped
+    mid-extraction), which are extracted now and counted as new.
+    """
+    summary = IngestSummary()
+    for item in items:
+        summary.read += 1
+        if not isinstance(item, Report):
+            summary.failed += 1
+            summary.errors.append(str(item))
+            continue
+        if not store.add_report(item) and store.report_status(item.id) != "pending":
+            summary.unchanged += 1
+            continue
+        _extract_into(summary, store, item, extractor)
+    return summary
+
+
+def retry_failed(
+    store: Store,
+    extractor: Extractor | None = None,
+    wrap: Callable[[list[Report]], Iterable[Report]] = iter,
+) -> IngestSummary:
+    """Extract the stored failed reports again; those that now succeed count as new."""
+    summary = IngestSummary()
+    for report in wrap([stored.report for stored in store.failed_reports()]):
+        summary.read += 1
+        _extract_into(summary, store, report, extractor)
+    return summary
+
+
+def _extract_into(
+    summary: IngestSummary, store: Store, report: Report, extractor: Extractor | None
+) -> None:
+    try:
+        summary.events += extract_and_save(store, report, extractor)
+    except ExtractionFailed as failure:
+        summary.failed += 1
+        summary.errors.append(str(failure))
+    else:
+        summary.new += 1
