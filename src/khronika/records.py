@@ -151,6 +151,8 @@ class Source:
     start: int
     end: int
     rule: str
+    speaker_role: str | None = None  # "Kharkiv Governor", "President"
+    speaker_kind: str | None = None  # party, emergency, official, monitor: who is talking
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

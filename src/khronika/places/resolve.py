@@ -1,0 +1,338 @@
+"""Choosing what a place name means, from what the whole report says about where.
+
+A village name exists in many oblasts (and countries); the report usually names the oblast
+("near Charivne, Zaporizhia") or other places nearby. Candidates are scored on that context and
+on population; when the evidence does not single one out, the likeliest is returned with
+geo_precision 2 and the others listed, so a reader sees the doubt instead of a confident
+wrong village.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from khronika.places.gazetteer import (
+    ADMIN1,
+    ADMIN2,
+    CITY_DISTRICT,
+    COUNTRY,
+    SETTLEMENT,
+    Candidate,
+    Gazetteer,
+    is_approximate,
+)
+from khronika.places.spot import PlaceSpan
+from khronika.records import Evidence, Place
+
+# Scores: an admin1 named right after the name decides; elsewhere in the report it weighs less.
+LOCAL_ADMIN1 = 100.0
+REPORT_ADMIN1 = 40.0
+NAMED_ADMIN2 = 30.0
+CONTEXT_COUNTRY = 20.0
+FOREIGN_COUNTRY = -20.0
+DEFAULT_COUNTRY = 10.0
+NEAR_ANCHOR = 15.0  # at distance 0, falling to 0 at ANCHOR_REACH_KM
+ANCHOR_REACH_KM = 100.0
+DISTANCE_HINT = 40.0
+APPROXIMATE = -1.0
+DECISIVE_MARGIN = 15.0
+SAME_PLACE_KM = 10.0
+LOCAL_ADMIN1_CHARS = 80  # how far after a name its "X, Oblast" admin1 may come
+VAGUE_PREPOSITIONS = frozenset({"near", "around", "outskirts", "towards", "toward", "direction"})
+ANCHOR_POPULATION = 100_000
+
+
+@dataclass
+class PlaceContext:
+    """What the whole report says about where: units named, countries, places resolved."""
+
+    admin1: list[Candidate]
+    countries: list[str]
+    anchors: list[Candidate]
+    default_country: str | None = None
+    admin1_at: list[tuple[int, Candidate]] = field(default_factory=list)  # (offset, unit)
+    admin2: list[Candidate] = field(default_factory=list)
+    anchors_at: list[tuple[int, Candidate]] = field(default_factory=list)  # (offset, place)
+
+
+def main_place(spans: Sequence[PlaceSpan]) -> PlaceSpan | None:
+    """The span a one-event text is most likely about: its first settlement (known or not),
+    else its first admin1, else its first country."""
+    tests = (
+        lambda s: (
+            not is_admin1_span(s)
+            and not any(c.kind == COUNTRY for c in s.candidates)
+            and (not s.candidates or bool(_settlements(s)))
+        ),
+        is_admin1_span,
+        lambda s: any(c.kind == COUNTRY for c in s.candidates),
+    )
+    for test in tests:
+        found = next((span for span in spans if test(span)), None)
+        if found is not None:
+            return found
+    return None
+
+
+def _settlements(span: PlaceSpan) -> list[Candidate]:
+    return [c for c in span.candidates if c.kind in (SETTLEMENT, CITY_DISTRICT)]
+
+
+def is_admin1_span(span: PlaceSpan) -> bool:
+    """Whether a span names a first-level unit rather than a settlement."""
+    admin1 = [c for c in span.candidates if c.kind == ADMIN1]
+    return bool(admin1) and (span.kind_hint == ADMIN1 or len(admin1) == len(span.candidates))
+
+
+def build_context(
+    spans: Sequence[PlaceSpan],
+    gazetteer: Gazetteer | None = None,
+    default_country: str | None = None,
+) -> PlaceContext:
+    """Collect admin1 units, countries and unambiguous places named anywhere in a report."""
+    context = PlaceContext(admin1=[], countries=[], anchors=[], default_country=default_country)
+    implied: dict[str, float] = defaultdict(float)
+    for span in spans:
+        if is_admin1_span(span):
+            for unit in (c for c in span.candidates if c.kind == ADMIN1):
+                context.admin1_at.append((span.start, unit))
+                if unit not in context.admin1:
+                    context.admin1.append(unit)
+            continue
+        if span.kind_hint == "district":
+            context.admin2.extend(c for c in span.candidates if c.kind == ADMIN2)
+        countries = {c.country_code for c in span.candidates if c.kind != COUNTRY}
+        for country in (c.country_code for c in span.candidates if c.kind == COUNTRY):
+            if country not in context.countries:
+                context.countries.append(country)
+        for country in countries:
+            implied[country] += 1 / len(countries)
+        anchor = _unambiguous(_settlements(span))
+        if anchor is not None:
+            context.anchors_at.append((span.start, anchor))
+            if anchor not in context.anchors:
+                context.anchors.append(anchor)
+    for unit in context.admin1:
+        if unit.country_code not in context.countries:
+            context.countries.append(unit.country_code)
+    if not context.countries and implied:
+        country, weight = max(implied.items(), key=lambda item: item[1])
+        if weight >= 1:
+            context.countries.append(country)
+    return context
+
+
+def _unambiguous(candidates: list[Candidate]) -> Candidate | None:
+    """The one place a name can mean: a single candidate, or a city far bigger than the rest."""
+    if len(candidates) == 1:
+        return candidates[0]
+    ranked = sorted(candidates, key=lambda c: -c.population)
+    if ranked and ranked[0].population >= max(ANCHOR_POPULATION, 10 * ranked[1].population):
+        return ranked[0]
+    return None
+
+
+def distance_km(a: Candidate, b: Candidate) -> float | None:
+    """Great-circle distance between two candidates, None when either has no point."""
+    if a.latitude is None or a.longitude is None or b.latitude is None or b.longitude is None:
+        return None
+    return haversine_km(a.latitude, a.longitude, b.latitude, b.longitude)
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in kilometres."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi, dlam = phi2 - phi1, math.radians(lon2 - lon1)
+    h = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlam / 2) ** 2
+    return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(h)))
+
+
+def _local_admin1(span: PlaceSpan, context: PlaceContext) -> Candidate | None:
+    """The admin1 named right after the span ("Charivne, Zaporizhia")."""
+    for offset, unit in context.admin1_at:
+        if span.end <= offset <= span.end + LOCAL_ADMIN1_CHARS:
+            return unit
+    return None
+
+
+def _score(
+    candidate: Candidate,
+    span: PlaceSpan,
+    context: PlaceContext,
+    local: Candidate | None,
+    near: tuple[Candidate, float] | None,
+) -> float:
+    score = 2.0 * math.log10(candidate.population + 1)
+    key = (candidate.country_code, candidate.admin1_code)
+    if local is not None and key == (local.country_code, local.admin1_code):
+        score += LOCAL_ADMIN1
+    elif any(key == (u.country_code, u.admin1_code) for u in context.admin1):
+        score += REPORT_ADMIN1
+    if candidate.admin2 and any(
+        u.admin2 == candidate.admin2 and u.admin1_code == candidate.admin1_code
+        for u in context.admin2
+    ):
+        score += NAMED_ADMIN2
+    if context.countries:
+        in_context = candidate.country_code in context.countries
+        score += CONTEXT_COUNTRY if in_context else FOREIGN_COUNTRY
+    if candidate.country_code == context.default_country:
+        score += DEFAULT_COUNTRY
+    distances = [
+        d
+        for anchor in context.anchors
+        if anchor.id != candidate.id and (d := distance_km(candidate, anchor)) is not None
+    ]
+    if distances:
+        score += NEAR_ANCHOR * max(0.0, 1 - min(distances) / ANCHOR_REACH_KM)
+    if near is not None:
+        anchor, km = near
+        d = distance_km(candidate, anchor)
+        if d is not None:
+            error = abs(d - km) / max(km, 5.0)
+            score += DISTANCE_HINT * (1 - min(2.0, 2 * error))
+    if is_approximate(candidate):
+        score += APPROXIMATE
+    parent = candidate.parent_id
+    if candidate.kind == CITY_DISTRICT and any(a.id == parent for a in context.anchors):
+        score += NEAR_ANCHOR
+    return score
+
+
+def _label(candidate: Candidate) -> str:
+    return f"{candidate.name} ({candidate.admin1 or '?'}, {candidate.country_code})"
+
+
+def resolve(
+    span: PlaceSpan,
+    context: PlaceContext,
+    evidence: Evidence | None = None,
+    near: tuple[Candidate, float] | None = None,
+    gazetteer: Gazetteer | None = None,
+) -> Place:
+    """The place a span most likely means here; ``near`` is an (anchor, km) distance hint."""
+    if is_admin1_span(span):
+        return _admin1_place(span, context, evidence)
+    countries = [c for c in span.candidates if c.kind == COUNTRY]
+    if countries and span.kind_hint not in ("city", "village"):
+        return _whole_unit(countries[0], COUNTRY, evidence)  # "Russia", not Russia, Ohio
+    settlements = _settlements(span)
+    if span.kind_hint == "district" and any(c.kind == CITY_DISTRICT for c in settlements):
+        settlements = [c for c in settlements if c.kind == CITY_DISTRICT]
+    if not settlements:
+        admin1 = [c for c in span.candidates if c.kind == ADMIN1]
+        if admin1:
+            return _admin1_place(span, context, evidence)
+        return _unknown(span, context, evidence)
+
+    local = _local_admin1(span, context)
+    ranked = sorted(
+        ((_score(c, span, context, local, near), c) for c in settlements),
+        key=lambda pair: (-pair[0], -pair[1].population, pair[1].id),
+    )
+    best_score, best = ranked[0]
+    if local is not None and (best.country_code, best.admin1_code) != (
+        local.country_code,
+        local.admin1_code,
+    ):
+        # "X, Oblast" with no X in that oblast: the gazetteer lacks this X.
+        place = _unknown(span, context, evidence)
+        place.candidates = [_label(c) for _, c in ranked[:8]]
+        return place
+    rivals = [
+        c
+        for score, c in ranked[1:]
+        if score > best_score - DECISIVE_MARGIN
+        and (distance_km(best, c) is None or (distance_km(best, c) or 0) > SAME_PLACE_KM)
+    ]
+    precise = not rivals and not is_approximate(best) and span.preposition not in VAGUE_PREPOSITIONS
+    others = [_label(c) for _, c in ranked[1:9]]
+    if best.kind == CITY_DISTRICT:
+        city = (gazetteer or Gazetteer.default()).city_of(best)
+        return Place(
+            name=city.name if city else best.name,
+            country_code=best.country_code,
+            admin1=best.admin1,
+            admin2=best.admin2,
+            latitude=best.latitude,
+            longitude=best.longitude,
+            geo_precision=1 if not rivals else 2,
+            gazetteer_id=city.id if city else best.id,
+            place_kind=CITY_DISTRICT,
+            sublocations=[best.name],
+            candidates=others,
+            evidence=evidence,
+        )
+    return Place(
+        name=best.name,
+        country_code=best.country_code,
+        admin1=best.admin1,
+        admin2=best.admin2,
+        latitude=best.latitude,
+        longitude=best.longitude,
+        geo_precision=1 if precise else 2,
+        gazetteer_id=best.id,
+        place_kind=SETTLEMENT,
+        candidates=others,
+        evidence=evidence,
+    )
+
+
+def _admin1_place(span: PlaceSpan, context: PlaceContext, evidence: Evidence | None) -> Place:
+    units = [c for c in span.candidates if c.kind == ADMIN1]
+    in_context = [u for u in units if u.country_code in context.countries]
+    unit = (in_context or units)[0]
+    place = _whole_unit(unit, ADMIN1, evidence)
+    place.candidates = [_label(u) for u in units if u is not unit]
+    return place
+
+
+def _whole_unit(unit: Candidate, kind: str, evidence: Evidence | None) -> Place:
+    return Place(
+        name=unit.name,
+        country_code=unit.country_code,
+        admin1=unit.admin1,
+        latitude=unit.latitude,
+        longitude=unit.longitude,
+        geo_precision=3,
+        gazetteer_id=unit.id,
+        place_kind=kind,
+        evidence=evidence,
+    )
+
+
+def _unknown(span: PlaceSpan, context: PlaceContext, evidence: Evidence | None) -> Place:
+    """A name the gazetteer lacks: placed at a known place named just after it in the same
+    admin1 ("Geel Gub village (Cadale, Middle Shabelle)"), else at the admin1's centroid."""
+    unit = _local_admin1(span, context) or (context.admin1[0] if context.admin1 else None)
+    if unit is None:
+        country = context.countries[0] if context.countries else context.default_country
+        return Place(
+            name=span.surface, country_code=country, place_kind="unknown", evidence=evidence
+        )
+    nearby = next(
+        (
+            anchor
+            for offset, anchor in context.anchors_at
+            if span.end <= offset <= span.end + LOCAL_ADMIN1_CHARS
+            and (anchor.country_code, anchor.admin1_code) == (unit.country_code, unit.admin1_code)
+        ),
+        None,
+    )
+    point = nearby or unit
+    return Place(
+        name=span.surface,
+        country_code=unit.country_code,
+        admin1=unit.admin1,
+        admin2=nearby.admin2 if nearby else None,
+        latitude=point.latitude,
+        longitude=point.longitude,
+        geo_precision=2 if nearby else 3,
+        place_kind="unknown",
+        sublocations=[],
+        candidates=[_label(nearby)] if nearby else [],
+        evidence=evidence,
+    )

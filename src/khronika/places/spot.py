@@ -1,0 +1,272 @@
+"""Spotting place names in English text: capitalized token runs looked up in the gazetteer.
+
+Runs every sentence of every report, so the work per token is a few dictionary look-ups on
+normalised keys; the longest known run wins. Besides known names, a capitalized run is kept
+(with no candidates) where the text itself says it is a place: "in Geel Gub village",
+"near Charivne, Zaporizhia", "(Cadale, Middle Shabelle)".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from khronika.places.gazetteer import ADMIN1, Candidate, Gazetteer, admin1_key
+from khronika.places.romanize import name_key
+
+_WORD = re.compile(r"[^\W\d_]+(?:['’ʼ][^\W\d_]+)*(?:-[^\W\d_]+(?:['’ʼ][^\W\d_]+)*)*")
+_POSSESSIVE = re.compile(r"['’ʼ]s$")
+# Between two words of one name: a space, or a spaced dash ("Donetsk - Kuibyshivskyi").
+_JOINER = re.compile(r"^(?: | ?[-–] ?)$")
+
+PREPOSITIONS = frozenset(
+    [
+        "in",
+        "near",
+        "on",
+        "at",
+        "of",
+        "towards",
+        "toward",
+        "from",
+        "to",
+        "into",
+        "around",
+        "outside",
+        "inside",
+        "across",
+        "along",
+        "within",
+        "outskirts",
+        "direction",
+        "between",
+        "over",
+        "by",
+    ]
+)
+_ADMIN1_WORDS = frozenset(["region", "oblast", "province", "governorate", "krai", "oblast's"])
+_DISTRICT_WORDS = frozenset(["district", "raion", "rayon"])
+_SETTLEMENT_AFTER = {"village": "village", "town": "city", "city": "city", "settlement": "village"}
+_SETTLEMENT_BEFORE = {"village": "village", "town": "city", "city": "city", "settlement": "village"}
+_PLACE_WORDS_AFTER = frozenset(
+    ["village", "town", "city", "settlement", "area", "hamlet", "neighbourhood"]
+)
+
+
+@dataclass(frozen=True)
+class PlaceSpan:
+    """A place name found in a text, with what it may mean and the words around it."""
+
+    start: int
+    end: int
+    surface: str
+    candidates: tuple[Candidate, ...]
+    kind_hint: str | None
+    preposition: str | None
+
+
+@dataclass(frozen=True)
+class _Token:
+    start: int
+    end: int
+    text: str
+    capitalized: bool
+
+
+def _tokens(text: str, start: int, end: int) -> list[_Token]:
+    found = []
+    for match in _WORD.finditer(text, start, end):
+        word = match.group()
+        found.append(_Token(match.start(), match.end(), word, word[0].isupper()))
+    return found
+
+
+def spot_places(
+    text: str, start: int = 0, end: int | None = None, gazetteer: Gazetteer | None = None
+) -> list[PlaceSpan]:
+    """Place names in ``text[start:end]`` with their candidates; offsets index ``text``."""
+    if not isinstance(text, str):
+        raise TypeError(f"spot_places: text must be str, got {type(text).__name__}")
+    stop = len(text) if end is None else end
+    if not 0 <= start <= stop <= len(text):
+        raise ValueError(f"spot_places: bad range start={start} end={end} for {len(text)} chars")
+    places = gazetteer or Gazetteer.default()
+    tokens = _tokens(text, start, stop)
+    spans: list[PlaceSpan] = []
+    index = 0
+    while index < len(tokens):
+        if not tokens[index].capitalized:
+            index += 1
+            continue
+        span, used = _longest_match(text, tokens, index, places, spans)
+        if span is not None:
+            spans.append(span)
+            index += used
+        else:
+            index += 1
+    return spans
+
+
+def _run_length(text: str, tokens: list[_Token], index: int, limit: int) -> int:
+    """How many capitalized tokens from ``index`` form one run (joined by space or dash)."""
+    length = 1
+    while (
+        length < limit
+        and not _POSSESSIVE.search(tokens[index + length - 1].text)
+        and index + length < len(tokens)
+        and tokens[index + length].capitalized
+        and _JOINER.match(text[tokens[index + length - 1].end : tokens[index + length].start])
+    ):
+        length += 1
+    return length
+
+
+def _longest_match(
+    text: str,
+    tokens: list[_Token],
+    index: int,
+    places: Gazetteer,
+    earlier: list[PlaceSpan],
+) -> tuple[PlaceSpan | None, int]:
+    run = _run_length(text, tokens, index, places.max_tokens)
+    for length in range(run, 0, -1):
+        first, last = tokens[index], tokens[index + length - 1]
+        surface = text[first.start : last.end]
+        end = last.end
+        possessive = _POSSESSIVE.search(surface)
+        if possessive:
+            surface, end = surface[: possessive.start()], end - len(possessive.group())
+        candidates, hint = _candidates(surface, places, text, first.start, end, earlier)
+        if (
+            candidates is not None
+            and length == 1 < run
+            and _is_personal_name(tokens, index, places)
+        ):
+            unknown = _unknown_place(text, tokens, index, run, places)
+            return unknown if unknown[0] is not None else (None, run)
+        if candidates is not None:
+            preposition = _preposition(text, first.start)
+            return PlaceSpan(first.start, end, surface, candidates, hint, preposition), length
+        if length == run and run > 1:
+            # A whole unknown name the text marks as a place beats a known part of it.
+            unknown = _unknown_place(text, tokens, index, run, places)
+            if unknown[0] is not None:
+                return unknown
+    return _unknown_place(text, tokens, index, run, places)
+
+
+def _candidates(
+    surface: str, places: Gazetteer, text: str, start: int, end: int, earlier: list[PlaceSpan]
+) -> tuple[tuple[Candidate, ...] | None, str | None]:
+    """What a surface may mean here, or None when it is no place (unknown or a common word)."""
+    key = name_key(surface)
+    hint = _hint(text, start, end)
+    admin1 = places.admin1_by_key(admin1_key(surface))
+    admin1_slot = bool(admin1) and hint is None and _follows_place(text, start, earlier)
+    if admin1_slot:
+        hint = ADMIN1
+    if hint is None and (key in places.stopwords or _looks_like_abbreviation(surface, text, start)):
+        return None, None
+    first_word = key.split(" ", 1)[0]
+    if first_word != key and first_word in places.stopwords and not places.is_known_name(key):
+        return None, None  # "The Washington (Post)", "North Kharkiv"
+    if surface.isupper() and len(surface) <= 5:  # "US", "UK": a country or nothing
+        country = places.country_by_key(key)
+        return ((places.country_candidate(country),), None) if country else (None, None)
+    found: list[Candidate] = []
+    if hint != ADMIN1:
+        found.extend(places.lookup(surface))
+    if hint == "district":
+        found.extend(places.admin2_lookup(surface))
+    found.extend(admin1)
+    country = places.country_by_key(key)
+    if country is not None:
+        found.append(places.country_candidate(country))
+    return (tuple(found), hint) if found else (None, None)
+
+
+def _is_personal_name(tokens: list[_Token], index: int, places: Gazetteer) -> bool:
+    """ "Vladimir Putin", "Boris Johnson": a known first word followed by an unknown name."""
+    key = name_key(_POSSESSIVE.sub("", tokens[index + 1].text))
+    return key not in places.stopwords and not places.is_known_name(key)
+
+
+def _looks_like_abbreviation(surface: str, text: str, start: int) -> bool:
+    """Very short names ("Mil", "Ra") count only after a place preposition."""
+    return len(surface) <= 3 and _preposition(text, start) is None
+
+
+def _hint(text: str, start: int, end: int) -> str | None:
+    """The kind the neighbouring words give: "Donetsk region", "village of X"."""
+    after = _word_after(text, end)
+    if after in _ADMIN1_WORDS:
+        return ADMIN1
+    if after in _DISTRICT_WORDS:
+        return "district"
+    before = _word_before(text, start)
+    if before == "of":
+        word = _word_before(text, text.rfind("of", 0, start))
+        if word in _SETTLEMENT_BEFORE:
+            return _SETTLEMENT_BEFORE[word]
+    if after in _SETTLEMENT_AFTER:
+        return _SETTLEMENT_AFTER[after]
+    return None
+
+
+def _follows_place(text: str, start: int, earlier: list[PlaceSpan]) -> bool:
+    """True after "Place, " or "(Place, ": the admin1 slot of "Charivne, Zaporizhia"."""
+    if not earlier:
+        return False
+    between = text[earlier[-1].end : start]
+    return between in (", ", ",", " ") or bool(re.fullmatch(r",? [\w -]{0,40}, ", between))
+
+
+def _unknown_place(
+    text: str,
+    tokens: list[_Token],
+    index: int,
+    run: int,
+    places: Gazetteer,
+) -> tuple[PlaceSpan | None, int]:
+    """An unknown capitalized run the text marks as a place, or nothing."""
+    first, last = tokens[index], tokens[index + run - 1]
+    surface = text[first.start : last.end]
+    run_tokens = tokens[index : index + run]
+    if name_key(surface) in places.stopwords or any(t.text.isupper() for t in run_tokens):
+        return None, 1
+    after = _word_after(text, last.end)
+    hint = _hint(text, first.start, last.end)
+    follows_admin1 = _admin1_follows(text, last.end, places)
+    if not (after in _PLACE_WORDS_AFTER or hint in ("village", "city") or follows_admin1):
+        return None, 1
+    if hint not in ("village", "city", None):
+        return None, 1
+    return PlaceSpan(first.start, last.end, surface, (), hint, _preposition(text, first.start)), run
+
+
+_AFTER_NAME = re.compile(r"^(?: (?:village|town|area|city|settlement))?\s*([,(])([^().;\n]{1,60})")
+
+
+def _admin1_follows(text: str, end: int, places: Gazetteer) -> bool:
+    """Whether ", <admin1>" or " (<district>, <admin1>)" comes right after ``end``."""
+    match = _AFTER_NAME.match(text[end : end + 80])
+    if not match:
+        return False
+    parts = [part.strip() for part in match.group(2).split(",")]
+    chunk = parts[-1] if match.group(1) == "(" else parts[0]
+    return bool(chunk) and bool(places.admin1_by_key(admin1_key(chunk)))
+
+
+def _word_after(text: str, end: int) -> str | None:
+    match = re.match(r"\s*([A-Za-z']+)", text[end : end + 40])
+    return match.group(1).lower() if match else None
+
+
+def _word_before(text: str, start: int) -> str | None:
+    match = re.search(r"([A-Za-z]+)\s*$", text[max(0, start - 40) : start])
+    return match.group(1).lower() if match else None
+
+
+def _preposition(text: str, start: int) -> str | None:
+    word = _word_before(text, start)
+    return word if word in PREPOSITIONS else None
