@@ -1,11 +1,17 @@
-"""The whole extraction for one report: language, mentions, reconciliation into events."""
+"""The whole extraction for one report: language pack, mentions, reconciliation into events."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
+from khronika.extract.mentions import extract_mentions
+from khronika.lang import load_pack
+from khronika.places import Gazetteer
+from khronika.reconcile import reconcile
 from khronika.records import Event, Report
+
+DEFAULT_LANGUAGE = "en"
 
 
 @dataclass
@@ -24,6 +30,14 @@ class Extraction:
         }
 
 
-def extract_report(report: Report) -> Extraction:
-    """Extract the events of one report (implementation lands with the extract stage)."""
-    return Extraction(report=report)
+def extract_report(report: Report, gazetteer: Gazetteer | None = None) -> Extraction:
+    """Extract the events of one report; raises ValueError for an unsupported language."""
+    pack = load_pack(report.language or DEFAULT_LANGUAGE)
+    if report.language is None:
+        report.language = pack.code
+    events = reconcile(extract_mentions(report, pack, gazetteer or Gazetteer.default()))
+    return Extraction(
+        report=report,
+        events=[e for e in events if not e.background],
+        background=[e for e in events if e.background],
+    )

@@ -1,0 +1,152 @@
+"""Who says so: the speaker and channel of each sentence.
+
+Speakers are known institutions from the language pack (the State Emergency Service, the
+General Staff, a defence ministry) or named people introduced by a title ("Governor Oleh
+Synyehubov"); later mentions by surname ("Synyehubov further said") or by pronoun ("He
+argued") resolve to the person already introduced in the same report.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from khronika.extract.sentences import Sentence
+from khronika.lang import LanguagePack
+
+_NAME = r"(?:[A-Z][a-zà-ž'’]+(?:-[A-Z][a-zà-ž'’]+)?)"
+_PERSON_AFTER_TITLE = re.compile(rf"\s+((?:{_NAME})(?:\s+{_NAME}){{0,2}})")
+_ROLE_BEFORE = re.compile(r"((?:[A-Z][\w'’.-]+\s+){0,3})$")
+_PRONOUN = re.compile(r"^(?:\W*\w+\W+){0,3}?\b(he|she|they|it)\s", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Attribution:
+    speaker: str | None
+    channel: str | None
+    role: str | None
+    kind: str | None  # party, emergency, official, monitor, person
+    start: int  # span of the speaker's mention (or of the sentence when implicit)
+    end: int
+    rule: str
+
+
+@dataclass
+class _Person:
+    name: str
+    role: str | None
+
+
+def attribute(text: str, sentences: list[Sentence], pack: LanguagePack) -> list[Attribution | None]:
+    """One attribution (or None) per sentence, in order."""
+    people: dict[str, _Person] = {}  # surname -> person introduced earlier
+    last: Attribution | None = None
+    result: list[Attribution | None] = []
+    for sentence in sentences:
+        found = _attribute_sentence(text, sentence, pack, people, last)
+        result.append(found)
+        if found is not None:
+            last = found
+    return result
+
+
+def _attribute_sentence(
+    text: str,
+    sentence: Sentence,
+    pack: LanguagePack,
+    people: dict[str, _Person],
+    last: Attribution | None,
+) -> Attribution | None:
+    verb = pack.reporting_verbs.search(text, sentence.start, sentence.end)
+    _learn_people(text, sentence, pack, people)
+    if verb is None:
+        return None
+    channel = _channel(text, sentence, pack)
+    speaker = _known_speaker(text, sentence, pack, verb.start())
+    if speaker is None:
+        speaker = _named_person(text, sentence, people, verb.start())
+    if speaker is None and last is not None and last.speaker:
+        pronoun = _PRONOUN.match(sentence.text)
+        if pronoun and sentence.start + pronoun.start(1) < verb.start():
+            start = sentence.start + pronoun.start(1)
+            return Attribution(
+                last.speaker, channel, last.role, last.kind, start, start + 2, "pronoun"
+            )
+    if speaker is None:
+        return None
+    name, role, kind, start, end, rule = speaker
+    return Attribution(name, channel, role, kind, start, end, rule)
+
+
+def _channel(text: str, sentence: Sentence, pack: LanguagePack) -> str | None:
+    for lex in pack.channels:
+        if lex.regex.search(text, sentence.start, sentence.end):
+            return lex.value
+    return None
+
+
+def _known_speaker(
+    text: str, sentence: Sentence, pack: LanguagePack, verb_at: int
+) -> tuple[str, str | None, str, int, int, str] | None:
+    """The institution nearest the reporting verb (its subject, or after "according to")."""
+    best: tuple[int, tuple[str, str | None, str, int, int, str]] | None = None
+    for lex in pack.speakers:
+        for m in lex.regex.finditer(text, sentence.start, sentence.end):
+            distance = (
+                abs(verb_at - m.end()) if m.end() <= verb_at else abs(m.start() - verb_at) + 20
+            )
+            entry = (
+                lex.value,
+                None,
+                str(lex.extra.get("kind", "official")),
+                m.start(),
+                m.end(),
+                "speaker-lexicon",
+            )
+            if best is None or distance < best[0]:
+                best = (distance, entry)
+    return best[1] if best and best[0] < 160 else None
+
+
+def _learn_people(
+    text: str, sentence: Sentence, pack: LanguagePack, people: dict[str, _Person]
+) -> None:
+    for title in pack.person_titles.finditer(text, sentence.start, sentence.end):
+        after = _PERSON_AFTER_TITLE.match(text, title.end(), sentence.end)
+        if not after:
+            continue
+        name = after.group(1)
+        role_before = _ROLE_BEFORE.search(text[sentence.start : title.start()])
+        role_words = (role_before.group(1).strip() + " " if role_before else "") + title.group(0)
+        role = role_words.strip()
+        role = role[0].upper() + role[1:]
+        surname = name.split()[-1]
+        people.setdefault(surname, _Person(name, role))
+
+
+def person_spans(text: str, sentence: Sentence, pack: LanguagePack) -> list[tuple[int, int]]:
+    """Spans of people's names introduced by a title: never places, even when a town shares
+    the name ("President Volodymyr Zelenskyy", "Governor Oleh Synyehubov")."""
+    spans = []
+    for title in pack.person_titles.finditer(text, sentence.start, sentence.end):
+        after = _PERSON_AFTER_TITLE.match(text, title.end(), sentence.end)
+        if after:
+            spans.append((after.start(1), after.end(1)))
+    return spans
+
+
+def _named_person(
+    text: str, sentence: Sentence, people: dict[str, _Person], verb_at: int
+) -> tuple[str, str | None, str, int, int, str] | None:
+    best: tuple[int, tuple[str, str | None, str, int, int, str]] | None = None
+    for surname, person in people.items():
+        for m in re.finditer(rf"\b{re.escape(surname)}\b", text[sentence.start : sentence.end]):
+            start = sentence.start + m.start()
+            end = sentence.start + m.end()
+            if end > verb_at + 40:
+                continue
+            distance = abs(verb_at - end)
+            entry = (person.name, person.role, "person", start, end, "named-person")
+            if best is None or distance < best[0]:
+                best = (distance, entry)
+    return best[1] if best else None

@@ -1,0 +1,479 @@
+"""Casualty figures in one sentence: people killed and injured, never things counted.
+
+A number is a casualty figure only when it is tied to a death or injury word through a short
+chain of words about people ("seven people were killed", "killing at least 3 civilians",
+"the number of injured increased to 20"). A number followed by a thing ("15 missiles", "25 km"),
+an age ("65-year-old") or inside a date ("May 10") never is.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from khronika.extract.numbers import NumberMatch
+from khronika.lang import LanguagePack
+from khronika.records import FigureKind, Qualifier
+
+_TOKEN = re.compile(r"[\w'’]+(?:-[\w'’]+)*|[^\w\s]")
+# Words that may stand between a number and its death/injury word.
+_LINKING = frozenset(
+    [
+        "were",
+        "was",
+        "have",
+        "has",
+        "had",
+        "been",
+        "being",
+        "are",
+        "is",
+        "got",
+        "get",
+        "be",
+        "reportedly",
+        "also",
+        "later",
+        "allegedly",
+        "reported",
+        "confirmed",
+        "officially",
+        "all",
+        "more",
+        "other",
+        "others",
+        "further",
+        "additional",
+        "total",
+        "in",
+        "the",
+        "a",
+        "as",
+        "result",
+        "including",
+        "reported",
+        "subsequently",
+        "then",
+        "each",
+        "critically",
+        "seriously",
+        "severely",
+        "slightly",
+        "lightly",
+        "badly",
+        "mortally",
+        "people's",
+        "among",
+        "may",
+        "might",
+        "could",
+        "likely",
+        "probably",
+        "believed",
+        "feared",
+        "thought",
+        "said",
+    ]
+)
+_ADJECTIVES = frozenset(
+    [
+        "more",
+        "other",
+        "local",
+        "elderly",
+        "young",
+        "civilian",
+        "military",
+        "ukrainian",
+        "russian",
+        "innocent",
+        "unarmed",
+        "injured",
+        "wounded",
+        "additional",
+        "further",
+        "peaceful",
+        "ordinary",
+        "adult",
+        "older",
+        "younger",
+    ]
+)
+_AGE_BEFORE = re.compile(r"(?:aged|age of|age)\s*$", re.IGNORECASE)
+_AGE_AFTER = re.compile(r"^\s*-?\s*(?:year|yr)s?[- ]old", re.IGNORECASE)
+_NO_BEFORE = re.compile(r"(?:\bno|\bnot a single)\s*$", re.IGNORECASE)
+_TO_BEFORE = re.compile(r"(?:\bto|\bat|\breached|\breaching|\bof)\s*$", re.IGNORECASE)
+_TOLL = re.compile(r"\btoll\b|\bnumber of (?:the )?(\w+)", re.IGNORECASE)
+_MAX_CHAIN = 9
+
+
+@dataclass(frozen=True)
+class RawFigure:
+    """A casualty figure found in a sentence, before it is tied to an event."""
+
+    kind: FigureKind
+    value: int | None
+    qualifier: Qualifier
+    group: str
+    start: int  # the number's span (or the phrase's, for statements of none)
+    end: int
+    rule: str
+    word: str | None = None
+    subset: bool = False  # part of a total said elsewhere ("including three children")
+    update: bool = False  # said as an update ("increased to 20")
+    earlier: bool = False  # said of an earlier moment ("earlier, 16 were injured")
+
+
+@dataclass(frozen=True)
+class _Token:
+    start: int
+    end: int
+    lower: str
+    text: str
+
+
+class _SentenceView:
+    """Precomputed lookups over one sentence so each number is checked in a few steps."""
+
+    def __init__(self, text: str, start: int, end: int, pack: LanguagePack) -> None:
+        self.text = text
+        self.start = start
+        self.end = end
+        self.pack = pack
+        self.tokens = [
+            _Token(m.start(), m.end(), m.group(0).lower(), m.group(0))
+            for m in _TOKEN.finditer(text, start, end)
+        ]
+        self.index_at = {t.start: i for i, t in enumerate(self.tokens)}
+        self.keyword_at: dict[int, tuple[FigureKind, int, str]] = {}
+        for kind, regex in (("killed", pack.killed), ("injured", pack.injured)):
+            for m in regex.finditer(text, start, end):
+                self.keyword_at.setdefault(m.start(), (kind, m.end(), m.group(0).lower()))  # type: ignore[arg-type]
+        self.person_at: dict[int, tuple[str, int, bool]] = {}
+        for lex in pack.person_nouns:
+            for m in lex.regex.finditer(text, start, end):
+                self.person_at.setdefault(
+                    m.start(), (lex.value, m.end(), bool(lex.extra.get("subset")))
+                )
+        self.thing_at = {m.start(): m.end() for m in pack.not_persons.finditer(text, start, end)}
+        self.qualifier_end: dict[int, Qualifier] = {}
+        for lex in pack.qualifiers:
+            for m in lex.regex.finditer(text, start, end):
+                self.qualifier_end[m.end()] = lex.value  # type: ignore[assignment]
+
+    def token_index_from(self, offset: int) -> int:
+        for i, token in enumerate(self.tokens):
+            if token.start >= offset:
+                return i
+        return len(self.tokens)
+
+    def qualifier_before(self, offset: int) -> Qualifier:
+        stripped = offset
+        while stripped > self.start and self.text[stripped - 1] == " ":
+            stripped -= 1
+        return self.qualifier_end.get(stripped, "exact")
+
+
+def find_figures(
+    text: str,
+    start: int,
+    end: int,
+    numbers: list[NumberMatch],
+    excluded: list[tuple[int, int]],
+    pack: LanguagePack,
+) -> list[RawFigure]:
+    """Casualty figures in the sentence ``text[start:end]``."""
+    view = _SentenceView(text, start, end, pack)
+    sentence = text[start:end]
+    earlier = bool(pack.earlier_cue.search(sentence))
+    figures: list[RawFigure] = list(_statements_of_none(view))
+    taken = {(f.start, f.end) for f in figures}
+    for number, chain_rule in _candidates(view, numbers, excluded):
+        for figure in _figures_for(view, number, chain_rule, numbers, earlier):
+            if (figure.start, figure.end) not in taken:
+                taken.add((figure.start, figure.end))
+                figures.append(figure)
+    figures.extend(_single_persons(view, taken, earlier))
+    figures.sort(key=lambda f: f.start)
+    return _with_parts(view, figures, numbers, taken, earlier)
+
+
+def _with_parts(
+    view: _SentenceView,
+    figures: list[RawFigure],
+    numbers: list[NumberMatch],
+    taken: set[tuple[int, int]],
+    earlier: bool,
+) -> list[RawFigure]:
+    """ "..., including three children": a part of the figure said just before it."""
+    out = list(figures)
+    for number in numbers:
+        if (number.start, number.end) in taken or not _subset_before(view, number.start):
+            continue
+        previous = [f for f in out if f.end <= number.start]
+        i = view.token_index_from(number.end)
+        if not previous or i >= len(view.tokens) or view.tokens[i].start not in view.person_at:
+            continue
+        group = view.person_at[view.tokens[i].start][0]
+        part = _figure(view, number, previous[-1].kind, group, True, earlier, "part-of-total")
+        out.append(part)
+    out.sort(key=lambda f: f.start)
+    return out
+
+
+def _statements_of_none(view: _SentenceView) -> list[RawFigure]:
+    out: list[RawFigure] = []
+    for lex in view.pack.no_casualties:
+        for m in lex.regex.finditer(view.text, view.start, view.end):
+            if any(f.start < m.end() and m.start() < f.end for f in out):
+                continue
+            kinds: tuple[FigureKind, ...] = (
+                ("killed", "injured") if lex.value == "both" else (lex.value,)  # type: ignore[assignment]
+            )
+            for kind in kinds:
+                out.append(RawFigure(kind, 0, "exact", "all", m.start(), m.end(), "none-statement"))
+    return out
+
+
+def _candidates(
+    view: _SentenceView, numbers: list[NumberMatch], excluded: list[tuple[int, int]]
+) -> list[tuple[NumberMatch, str]]:
+    out = []
+    for number in numbers:
+        if any(s <= number.start < e for s, e in excluded):
+            continue
+        before = view.text[max(view.start, number.start - 20) : number.start]
+        after = view.text[number.end : number.end + 12]
+        if _AGE_BEFORE.search(before) or _AGE_AFTER.match(after) or _NO_BEFORE.search(before):
+            continue
+        if number.value is not None and 1900 <= number.value <= 2100 and number.digits:
+            continue
+        out.append((number, "number"))
+    return out
+
+
+def _figures_for(
+    view: _SentenceView,
+    number: NumberMatch,
+    rule: str,
+    numbers: list[NumberMatch],
+    earlier: bool,
+) -> list[RawFigure]:
+    return (
+        _number_then_keyword(view, number, numbers, earlier)
+        or _keyword_then_number(view, number, earlier)
+        or _toll_to_number(view, number, earlier)
+    )
+
+
+def _subset_before(view: _SentenceView, offset: int) -> bool:
+    window = view.text[max(view.start, offset - 30) : offset]
+    cues = list(view.pack.subset_cue.finditer(window))
+    return bool(cues and not window[cues[-1].end() :].strip(" ,:—-"))
+
+
+def _number_then_keyword(
+    view: _SentenceView, number: NumberMatch, numbers: list[NumberMatch], earlier: bool
+) -> list[RawFigure]:
+    """ "seven people were killed", "one soldier and three rebels were killed", "20 injured"."""
+    number_at = {n.start: n for n in numbers}
+    chain: list[tuple[NumberMatch, str | None, bool]] = [(number, None, False)]
+    i = view.token_index_from(number.end)
+    steps = 0
+    while i < len(view.tokens) and steps < _MAX_CHAIN:
+        steps += 1
+        token = view.tokens[i]
+        if token.start in view.keyword_at:
+            kind, kw_end, kw = view.keyword_at[token.start]
+            if kw in ("toll", "bodies", "lifeless", "victims"):
+                return []
+            return [
+                _figure(view, n, kind, group, subset, earlier, "number-keyword")
+                for n, group, subset in chain
+            ]
+        last_number, last_group, _ = chain[-1]
+        if token.start in view.person_at:
+            group, p_end, subset = view.person_at[token.start]
+            chain[-1] = (last_number, group if last_group in (None, "all") else last_group, subset)
+            i = view.token_index_from(p_end)
+            continue
+        if token.start in view.thing_at and last_group is None:
+            return []
+        if token.lower in _LINKING or token.lower in _ADJECTIVES:
+            i += 1
+            continue
+        if token.lower == "of" and (last_number.word or last_number.value in (12, 100, 1000)):
+            i += 1
+            continue
+        if token.text[:1].isupper() and token.text.isalpha():
+            i += 1  # nationalities and names of units: "One Ukrainian Government soldier"
+            continue
+        if token.lower in ("and", ",") and i + 1 < len(view.tokens):
+            following = number_at.get(view.tokens[i + 1].start)
+            if following is not None and last_group is not None:
+                chain.append((following, None, False))
+                i = view.token_index_from(following.end)
+                continue
+        return []
+    return []
+
+
+def _keyword_then_number(
+    view: _SentenceView, number: NumberMatch, earlier: bool
+) -> list[RawFigure]:
+    """ "killing at least 3 people", "killed two civilians", "wounding five"."""
+    cut = number.start
+    qualifier_start = cut
+    for end_offset in sorted(view.qualifier_end, reverse=True):
+        if end_offset <= cut and not view.text[end_offset:cut].strip():
+            qualifier_start = _qualifier_start(view, end_offset)
+            break
+    j = view.token_index_from(qualifier_start) - 1
+    # allow "a total of", "an estimated"
+    while j >= 0 and view.tokens[j].lower in ("a", "total", "of", "an", "another", "and"):
+        j -= 1
+    if j < 0:
+        return []
+    token = view.tokens[j]
+    kw_entry = next((v for s, v in view.keyword_at.items() if s <= token.start < v[1]), None)
+    if kw_entry is None or not _is_verb_form(kw_entry[2]):
+        return []
+    after = view.token_index_from(number.end)
+    group = "all"
+    subset = False
+    if after < len(view.tokens):
+        nxt = view.tokens[after]
+        skip = after
+        while (
+            skip < len(view.tokens)
+            and (view.tokens[skip].lower in _ADJECTIVES or view.tokens[skip].text[:1].isupper())
+            and view.tokens[skip].start not in view.person_at
+        ):
+            skip += 1
+        if skip < len(view.tokens) and view.tokens[skip].start in view.person_at:
+            group, _, subset = view.person_at[view.tokens[skip].start]
+        elif nxt.start in view.thing_at:
+            return []
+    return [_figure(view, number, kw_entry[0], group, subset, earlier, "keyword-number")]
+
+
+def _qualifier_start(view: _SentenceView, end_offset: int) -> int:
+    for lex in view.pack.qualifiers:
+        for m in lex.regex.finditer(view.text, view.start, end_offset):
+            if m.end() == end_offset:
+                return m.start()
+    return end_offset
+
+
+def _is_verb_form(keyword: str) -> bool:
+    return keyword.endswith(("ing", "ed")) or keyword in ("killed", "hurt", "dead", "left")
+
+
+def _toll_to_number(view: _SentenceView, number: NumberMatch, earlier: bool) -> list[RawFigure]:
+    """ "the number of injured increased to 20", "the death toll rose to 9"."""
+    before = view.text[view.start : number.start]
+    qualifier_cut = number.start
+    stripped = before.rstrip()
+    for lex in view.pack.qualifiers:
+        m = re.search(rf"(?:{lex.regex.pattern})\s*$", stripped, re.IGNORECASE)
+        if m:
+            stripped = stripped[: m.start()].rstrip()
+            qualifier_cut = view.start + m.start()
+            break
+    if not _TO_BEFORE.search(stripped):
+        return []
+    clause = stripped[-90:]
+    tolls = list(_TOLL.finditer(clause))
+    if not tolls:
+        return []
+    toll = tolls[-1]
+    noun = (toll.group(1) or "dead").lower()
+    kind: FigureKind | None
+    if view.pack.injured.fullmatch(noun) or noun in ("injured", "wounded", "hospitalised"):
+        kind = "injured"
+    elif noun in ("dead", "killed", "deaths", "fatalities", "victims") or toll.group(1) is None:
+        kind = "killed" if noun != "victims" else None
+    else:
+        kind = None
+    if kind is None:
+        return []
+    figure = _figure(view, number, kind, "all", False, earlier, "toll-update")
+    update = bool(view.pack.update_cue.search(clause))
+    return [
+        RawFigure(
+            figure.kind,
+            figure.value,
+            view.qualifier_before(qualifier_cut)
+            if qualifier_cut != number.start
+            else figure.qualifier,
+            figure.group,
+            figure.start,
+            figure.end,
+            figure.rule,
+            figure.word,
+            False,
+            update,
+            earlier,
+        )
+    ]
+
+
+def _figure(
+    view: _SentenceView,
+    number: NumberMatch,
+    kind: FigureKind,
+    group: str | None,
+    subset: bool,
+    earlier: bool,
+    rule: str,
+) -> RawFigure:
+    qualifier: Qualifier = view.qualifier_before(number.start)
+    if number.word and qualifier == "exact":
+        qualifier = "about"
+    before = re.split(r"[.;!?]", view.text[max(view.start, number.start - 40) : number.start])[-1]
+    return RawFigure(
+        kind=kind,
+        value=number.value,
+        qualifier=qualifier,
+        group=group or "all",
+        start=number.start,
+        end=number.end,
+        rule=rule,
+        word=number.word,
+        subset=subset or _subset_before(view, number.start),
+        update=bool(view.pack.update_cue.search(before)),
+        earlier=earlier,
+    )
+
+
+def _single_persons(
+    view: _SentenceView, taken: set[tuple[int, int]], earlier: bool
+) -> list[RawFigure]:
+    """ "a man was killed", "one civilian was wounded"."""
+    out = []
+    for lex in view.pack.single_persons:
+        for m in lex.regex.finditer(view.text, view.start, view.end):
+            if any(s <= m.start() < e or m.start() <= s < m.end() for s, e in taken):
+                continue
+            number = NumberMatch(m.start(), m.end(), 1)
+            found = _keyword_after_phrase(view, m.end())
+            if found is None:
+                continue
+            out.append(_figure(view, number, found, "all", False, earlier, "single-person"))
+            taken.add((m.start(), m.end()))
+    return out
+
+
+def _keyword_after_phrase(view: _SentenceView, offset: int) -> FigureKind | None:
+    i = view.token_index_from(offset)
+    for _ in range(5):
+        if i >= len(view.tokens):
+            return None
+        token = view.tokens[i]
+        if token.start in view.keyword_at:
+            kind, _, kw = view.keyword_at[token.start]
+            return None if kw in ("toll", "bodies") else kind
+        if token.lower not in _LINKING:
+            return None
+        i += 1
+    return None

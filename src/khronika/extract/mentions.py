@@ -1,0 +1,688 @@
+"""Sentences → Mentions: which events a report tells of, and what it says about each.
+
+Each sentence is read once into ``SentenceFacts`` (triggers, places, dates, casualty figures,
+speaker). Frames are then built in reading order: a sentence with an event trigger joins the
+frame of the place it names (or the frame being told when it names none); a sentence with
+only casualty figures adds them to the frame being told. Sentences about ongoing context
+("have intensified since May 10") become background frames that never receive casualties of
+the news event.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from khronika.extract.attribution import Attribution, attribute, person_spans
+from khronika.extract.casualties import RawFigure, find_figures
+from khronika.extract.numbers import NumberMatch, find_numbers
+from khronika.extract.sentences import Sentence, split_sentences
+from khronika.lang import LanguagePack, Trigger
+from khronika.places import (
+    Gazetteer,
+    PlaceContext,
+    PlaceSpan,
+    build_context,
+    resolve,
+    spot_places,
+)
+from khronika.records import (
+    ClaimStatus,
+    DatePrecision,
+    Evidence,
+    Figure,
+    Mention,
+    Place,
+    Report,
+    Source,
+    Target,
+    Weapon,
+)
+from khronika.time import TimeExpression, find_dates
+
+_IMPACT = re.compile(
+    r"\b(?:hit|hits|struck|striking|damag(?:ed|ing|e)|destroy(?:ed|ing)|explo(?:ded|sion)|fell|"
+    r"debris|fire broke out|caught fire|killed|injured|wounded)\b",
+    re.IGNORECASE,
+)
+_INTERCEPTED_AFTER = re.compile(
+    r"^\s*(?:of them |of which )?(?:were |was |had been |have been )?(?:shot down|intercepted|"
+    r"destroyed|downed|neutrali[sz]ed)",
+    re.IGNORECASE,
+)
+_INTERCEPTED_BEFORE = re.compile(
+    r"(?:shot down|intercepted|destroyed|downed|neutrali[sz]ed)\s+(?:all\s+)?$", re.IGNORECASE
+)
+_POSSESSIVE = re.compile(r"^['’]s\b")
+
+
+@dataclass(frozen=True)
+class TriggerHit:
+    trigger: Trigger
+    start: int
+    end: int
+
+
+@dataclass
+class SentenceFacts:
+    sentence: Sentence
+    triggers: list[TriggerHit]
+    places: list[PlaceSpan]
+    dates: list[TimeExpression]
+    figures: list[RawFigure]
+    numbers: list[NumberMatch]
+    attribution: Attribution | None
+    background: bool
+    claim: bool
+    denial: bool
+
+    @property
+    def main_trigger(self) -> TriggerHit | None:
+        real = [t for t in self.triggers if t.trigger.event_type != "none"]
+        if not real:
+            return None
+        return max(real, key=lambda t: (t.trigger.strength, -t.start))
+
+
+@dataclass
+class _EventPlace:
+    span: PlaceSpan
+    near: bool
+    reference: PlaceSpan | None  # "about 25 km from Kharkiv"
+
+
+@dataclass
+class Frame:
+    """A mention under construction."""
+
+    place: Place | None
+    place_key: str | None
+    background: bool
+    facts: list[SentenceFacts] = field(default_factory=list)
+    triggers: list[TriggerHit] = field(default_factory=list)
+    figures: list[tuple[RawFigure, SentenceFacts]] = field(default_factory=list)
+    weapons: list[Weapon] = field(default_factory=list)
+    date_expr: TimeExpression | None = None
+    ordinal: int = 0
+
+
+def read_sentences(
+    report: Report, pack: LanguagePack, gazetteer: Gazetteer, published: date | None
+) -> list[SentenceFacts]:
+    """Everything the extractor needs from each sentence, read once."""
+    text = report.text
+    sentences = split_sentences(text, pack)
+    attributions = attribute(text, sentences, pack)
+    facts = []
+    for sentence, attribution in zip(sentences, attributions, strict=True):
+        s, e = sentence.start, sentence.end
+        negated = [(m.start(), m.end()) for m in pack.negated_event.finditer(text, s, e)]
+        triggers = [
+            TriggerHit(t, m.start(), m.end())
+            for t in pack.triggers
+            for m in t.regex.finditer(text, s, e)
+            if t.event_type == "none" or not any(a <= m.start() < b for a, b in negated)
+        ]
+        dates = find_dates(text, s, e, published, pack)
+        numbers = find_numbers(text, s, e, pack)
+        excluded = [(d.start, d.end) for d in dates]
+        figures = find_figures(text, s, e, numbers, excluded, pack)
+        people = person_spans(text, sentence, pack)
+        places = [
+            span
+            for span in spot_places(text, s, e, gazetteer)
+            if not any(a < span.end and span.start < b for a, b in people)
+        ]
+        background = bool(pack.background_cue.search(text, s, e)) or any(d.since for d in dates)
+        facts.append(
+            SentenceFacts(
+                sentence=sentence,
+                triggers=triggers,
+                places=places,
+                dates=dates,
+                figures=figures,
+                numbers=numbers,
+                attribution=attribution,
+                background=background and not figures,
+                claim=bool(pack.claim_cue.search(text, s, e)),
+                denial=bool(pack.denial_cue.search(text, s, e)),
+            )
+        )
+    return facts
+
+
+def _event_places(text: str, facts: SentenceFacts, pack: LanguagePack) -> list[_EventPlace]:
+    """Places where something happened, not places in titles ("Kharkiv Governor") or
+    reference points ("25 km from Kharkiv")."""
+    out: list[_EventPlace] = []
+    references: list[PlaceSpan] = []
+    s = facts.sentence
+    previous_end = -10
+    for span in facts.places:
+        kinds = {c.kind for c in span.candidates}
+        follows_place = text[previous_end : span.start].strip() == ","
+        previous_end = span.end
+        if not kinds & {"settlement", "city_district"} or "country" in kinds:
+            continue  # "Russia": context, not the place of an event
+        if span.kind_hint == "admin1" or ("admin1" in kinds and follows_place):
+            continue  # "Donetsk region", "near Charivne, Zaporizhia": the region
+        after = text[span.end : min(s.end, span.end + 40)]
+        before = text[max(s.start, span.start - 60) : span.start]
+        possessive = bool(_POSSESSIVE.match(after))
+        if not possessive and pack.place_roles["title_after"].match(after.lstrip()):
+            continue
+        if re.search(r"(?:" + pack.place_roles["reference_before"].pattern + r")\s*$", before):
+            references.append(span)
+            continue
+        near = bool(re.search(r"(?:" + pack.place_roles["near_before"].pattern + r")\s*$", before))
+        out.append(_EventPlace(span, near, None))
+    if references and out:
+        out = [_EventPlace(p.span, p.near, references[0]) for p in out]
+    return out
+
+
+class MentionBuilder:
+    """Builds the Mentions of one report from its sentence facts."""
+
+    def __init__(
+        self,
+        report: Report,
+        facts: list[SentenceFacts],
+        pack: LanguagePack,
+        gazetteer: Gazetteer,
+        published: date | None,
+    ) -> None:
+        self.report = report
+        self.text = report.text
+        self.facts = facts
+        self.pack = pack
+        self.gazetteer = gazetteer
+        self.published = published
+        self.context: PlaceContext = build_context(
+            [span for f in facts for span in f.places], gazetteer
+        )
+        self.frames: list[Frame] = []
+        self.current: Frame | None = None
+        self.pending: list[tuple[RawFigure, SentenceFacts]] = []
+
+    # -- building ---------------------------------------------------------------------------
+
+    def build(self) -> list[Mention]:
+        for facts in self.facts:
+            self._read(facts)
+        if self.pending and self.frames:
+            main = next((f for f in self.frames if not f.background), None)
+            if main is not None:
+                main.figures[:0] = self.pending
+        return [m for m in (self._mention(f) for f in self.frames) if m is not None]
+
+    def _read(self, facts: SentenceFacts) -> None:
+        trigger = facts.main_trigger
+        if trigger is None and not facts.figures:
+            return
+        places = _event_places(self.text, facts, self.pack)
+        if facts.background and trigger is not None:
+            self._background(facts, trigger, places)
+            return
+        if trigger is None:
+            frame = self._frame_for_places(places, create=False) or self.current
+            if frame is None:
+                self.pending.extend((f, facts) for f in facts.figures)
+                return
+            frame.figures.extend((f, facts) for f in facts.figures)
+            frame.facts.append(facts)
+            return
+        frames = self._frames_for(facts, places)
+        first = frames[0]
+        for frame in frames:
+            frame.triggers.extend(facts.triggers)
+            frame.facts.append(facts)
+            if frame.date_expr is None:
+                frame.date_expr = _event_date(facts)
+        first.figures.extend((f, facts) for f in facts.figures)
+        first.weapons.extend(self._weapons(facts))
+        self.current = first
+
+    def _frames_for(self, facts: SentenceFacts, places: list[_EventPlace]) -> list[Frame]:
+        date_expr = _event_date(facts)
+        if not places:
+            if self.current is not None and not _different_day(self.current, date_expr):
+                return [self.current]
+            return [self._new_frame(None, False)]
+        frames = []
+        for place in places:
+            frame = self._frame_for_places([place], create=True)
+            assert frame is not None
+            if frame not in frames:
+                frames.append(frame)
+        return frames
+
+    def _frame_for_places(self, places: list[_EventPlace], create: bool) -> Frame | None:
+        for place in places:
+            resolved = self._resolve(place)
+            key = resolved.gazetteer_id or resolved.name.lower()
+            for frame in self.frames:
+                if not frame.background and frame.place_key == key:
+                    _merge_sublocations(frame.place, resolved)
+                    return frame
+            if not create:
+                continue
+            placeless = self.current
+            if placeless is not None and placeless.place is None and not placeless.background:
+                placeless.place, placeless.place_key = resolved, key
+                return placeless
+            frame = self._new_frame(resolved, False)
+            frame.place_key = key
+            return frame
+        return None
+
+    def _resolve(self, place: _EventPlace) -> Place:
+        span = place.span
+        evidence = Evidence(self.report.id, span.start, span.end, span.surface, "gazetteer+context")
+        resolved = resolve(span, self.context, evidence)
+        if place.near and resolved.geo_precision == 1:
+            resolved.geo_precision = 2
+        return resolved
+
+    def _new_frame(self, place: Place | None, background: bool) -> Frame:
+        frame = Frame(
+            place=place,
+            place_key=(place.gazetteer_id or place.name.lower()) if place else None,
+            background=background,
+            ordinal=len(self.frames),
+        )
+        self.frames.append(frame)
+        return frame
+
+    def _background(
+        self, facts: SentenceFacts, trigger: TriggerHit, places: list[_EventPlace]
+    ) -> None:
+        place = self._resolve(places[0]) if places else self._admin_place(facts)
+        frame = self._new_frame(place, True)
+        frame.triggers.extend(facts.triggers)
+        frame.facts.append(facts)
+        frame.date_expr = next((d for d in facts.dates if d.since), None) or _event_date(facts)
+
+    def _admin_place(self, facts: SentenceFacts) -> Place | None:
+        for span in facts.places:
+            if any(c.kind == "admin1" for c in span.candidates):
+                evidence = Evidence(
+                    self.report.id, span.start, span.end, span.surface, "admin1-mention"
+                )
+                return resolve(span, self.context, evidence)
+        return None
+
+    # -- weapons ----------------------------------------------------------------------------
+
+    def _weapons(self, facts: SentenceFacts) -> list[Weapon]:
+        """Counted weapons ("15 missiles", "24 drones, 19 of them shot down")."""
+        text, s = self.text, facts.sentence
+        out: list[Weapon] = []
+        attribution = facts.attribution
+        speaker = attribution.speaker if attribution else None
+        channel = attribution.channel if attribution else None
+        party = bool(attribution and attribution.kind in ("party", "person"))
+        for number in facts.numbers:
+            if number.value is None:
+                continue
+            after = text[number.end : min(s.end, number.end + 40)]
+            for lex in self.pack.weapons:
+                m = lex.regex.match(after.lstrip())
+                if m is None or after[: len(after) - len(after.lstrip())].strip():
+                    continue
+                end = number.end + (len(after) - len(after.lstrip())) + m.end()
+                intercepted = self._intercepted(facts, end)
+                out.append(
+                    Weapon(
+                        kind=lex.value,
+                        count=number.value,
+                        intercepted=intercepted,
+                        speaker=speaker,
+                        channel=channel,
+                        claim_status="claimed" if party else "reported",
+                        evidence=Evidence(
+                            self.report.id,
+                            number.start,
+                            end,
+                            text[number.start : end],
+                            "counted-weapon",
+                        ),
+                    )
+                )
+                break
+        return out
+
+    def _intercepted(self, facts: SentenceFacts, after_weapon: int) -> int | None:
+        for number in facts.numbers:
+            if number.start < after_weapon or number.value is None:
+                continue
+            following = self.text[number.end : facts.sentence.end]
+            preceding = self.text[facts.sentence.start : number.start]
+            if _INTERCEPTED_AFTER.match(following) or _INTERCEPTED_BEFORE.search(preceding):
+                return number.value
+        return None
+
+    # -- finishing --------------------------------------------------------------------------
+
+    def _mention(self, frame: Frame) -> Mention | None:
+        kind = self._event_type(frame)
+        if kind is None:
+            return None
+        event_type, sub_event_type, type_evidence = kind
+        date_value, precision, date_end, date_evidence = self._date(frame)
+        place = frame.place or (None if frame.background else self._report_place())
+        evidence = {"event_type": type_evidence}
+        if date_evidence:
+            evidence["event_date"] = date_evidence
+        if place is not None and place.evidence is not None:
+            evidence["location"] = place.evidence
+        actor1, actor2 = self._actors(frame)
+        figures = [] if frame.background else self._figures(frame)
+        targets = self._targets(frame)
+        weapons = self._trigger_weapons(frame) + frame.weapons
+        return Mention(
+            report_id=self.report.id,
+            event_type=event_type,
+            sub_event_type=sub_event_type,
+            event_date=date_value,
+            date_precision=precision,
+            date_end=date_end,
+            location=place,
+            actor1=actor1,
+            actor2=actor2,
+            figures=figures,
+            weapons=_dedupe_weapons(weapons),
+            targets=targets,
+            sources=self._sources(frame),
+            claim_status=self._claim_status(frame),
+            background=frame.background,
+            civilian_targeting=self._civilian_targeting(figures, targets),
+            evidence=evidence,
+            ordinal=frame.ordinal,
+        )
+
+    def _event_type(self, frame: Frame) -> tuple[str, str, Evidence] | None:
+        real = [t for t in frame.triggers if t.trigger.event_type != "none"]
+        if not real:
+            return None
+        specific = [t for t in real if not t.trigger.generic]
+        interceptions = [t for t in specific if t.trigger.name == "interception"]
+        if interceptions and not self._impact(frame):
+            chosen = interceptions[0]
+        else:
+            pool = [t for t in specific if t.trigger.name != "interception"] or specific
+            if pool:
+                chosen = max(pool, key=lambda t: (t.trigger.strength, -t.start))
+            else:
+                chosen = self._report_type() or max(real, key=lambda t: t.trigger.strength)
+        rule = f"trigger:{chosen.trigger.name}"
+        evidence = Evidence(
+            self.report.id, chosen.start, chosen.end, self.text[chosen.start : chosen.end], rule
+        )
+        return chosen.trigger.event_type, chosen.trigger.sub_event_type, evidence
+
+    def _report_type(self) -> TriggerHit | None:
+        """The report's most specific trigger: a generic "strike" takes its type."""
+        hits = [
+            t
+            for frame in self.frames
+            if not frame.background
+            for t in frame.triggers
+            if not t.trigger.generic
+            and t.trigger.event_type != "none"
+            and t.trigger.name != "interception"
+        ]
+        return max(hits, key=lambda t: (t.trigger.strength, -t.start)) if hits else None
+
+    def _impact(self, frame: Frame) -> bool:
+        if any(f.value for f, _ in frame.figures):
+            return True
+        for facts in frame.facts:
+            s = facts.sentence
+            for m in _IMPACT.finditer(self.text, s.start, s.end):
+                if not re.match(r"\s+by air defen", self.text[m.end() : m.end() + 20]):
+                    return True
+        return False
+
+    def _date(
+        self, frame: Frame
+    ) -> tuple[date | None, DatePrecision, date | None, Evidence | None]:
+        expr = frame.date_expr or self._report_date()
+        if expr is not None:
+            evidence = Evidence(
+                self.report.id,
+                expr.start,
+                expr.end,
+                self.text[expr.start : expr.end],
+                f"date:{expr.rule}",
+            )
+            return expr.date, expr.precision, expr.date_end, evidence
+        if self.published is not None:
+            evidence = Evidence(
+                self.report.id, 0, 0, self.published.isoformat(), "publication-date"
+            )
+            return self.published, "day", None, evidence
+        return None, "day", None, None
+
+    def _report_date(self) -> TimeExpression | None:
+        """The date of the report's lede, for frames whose own sentences give none."""
+        for facts in self.facts[:3]:
+            expr = _event_date(facts)
+            if expr is not None and not facts.background:
+                return expr
+        return None
+
+    def _report_place(self) -> Place | None:
+        """A placeless main event takes the report's first event place, else its region."""
+        for facts in self.facts:
+            places = _event_places(self.text, facts, self.pack)
+            if places:
+                return self._resolve(places[0])
+        for facts in self.facts:
+            admin = self._admin_place(facts)
+            if admin is not None:
+                return admin
+        return None
+
+    def _actors(self, frame: Frame) -> tuple[str | None, str | None]:
+        names: list[str] = []
+        for facts in frame.facts:
+            s = facts.sentence
+            hits = sorted(
+                (m.start(), lex.value)
+                for lex in self.pack.actors
+                for m in lex.regex.finditer(self.text, s.start, s.end)
+            )
+            for _, value in hits:
+                if value not in names:
+                    names.append(value)
+            if names:
+                break
+        actor1 = names[0] if names else None
+        actor2 = names[1] if len(names) > 1 else None
+        return actor1, actor2
+
+    def _figures(self, frame: Frame) -> list[Figure]:
+        out = []
+        for order, (raw, facts) in enumerate(frame.figures):
+            attribution = facts.attribution
+            s = facts.sentence
+            out.append(
+                Figure(
+                    kind=raw.kind,
+                    value=raw.value,
+                    qualifier=raw.qualifier,
+                    group=raw.group,
+                    low=raw.value if raw.qualifier in ("at least", "more than") else None,
+                    high=raw.value if raw.qualifier in ("up to", "less than") else None,
+                    word=raw.word,
+                    speaker=attribution.speaker if attribution else None,
+                    channel=attribution.channel if attribution else None,
+                    as_of="earlier" if raw.earlier else ("update" if raw.update else None),
+                    order=order,
+                    supersedes=raw.update,
+                    evidence=Evidence(
+                        self.report.id, s.start, s.end, s.text, f"casualty:{raw.rule}"
+                    ),
+                )
+            )
+            if raw.subset:
+                out[-1].group = out[-1].group if out[-1].group != "all" else "subset"
+        return out
+
+    def _targets(self, frame: Frame) -> list[Target]:
+        out: list[Target] = []
+        seen: set[str] = set()
+        for facts in frame.facts:
+            s = facts.sentence
+            hits = sorted(
+                (
+                    (m.start(), m.end(), lex.value)
+                    for lex in self.pack.targets
+                    for m in lex.regex.finditer(self.text, s.start, s.end)
+                ),
+                key=lambda h: (h[0], -h[1]),
+            )
+            covered = -1
+            for start, end, kind in hits:
+                if start < covered:
+                    continue  # "printing house" already covers "house"
+                covered = end
+                if kind in seen:
+                    continue
+                seen.add(kind)
+                phrase_start = _phrase_start(self.text, start, s.start)
+                phrase = self.text[phrase_start:end]
+                out.append(
+                    Target(
+                        kind=kind,
+                        text=phrase,
+                        evidence=Evidence(
+                            self.report.id, phrase_start, end, phrase, "target-lexicon"
+                        ),
+                    )
+                )
+        return out
+
+    def _trigger_weapons(self, frame: Frame) -> list[Weapon]:
+        out = []
+        for hit in frame.triggers:
+            if hit.trigger.weapon:
+                out.append(
+                    Weapon(
+                        kind=hit.trigger.weapon,
+                        evidence=Evidence(
+                            self.report.id,
+                            hit.start,
+                            hit.end,
+                            self.text[hit.start : hit.end],
+                            f"trigger:{hit.trigger.name}",
+                        ),
+                    )
+                )
+        return out
+
+    def _sources(self, frame: Frame) -> list[Source]:
+        out: list[Source] = []
+        seen: set[tuple[str | None, str | None]] = set()
+        for facts in frame.facts:
+            a = facts.attribution
+            key = (a.speaker, a.channel) if a else (None, None)
+            if key in seen:
+                continue
+            seen.add(key)
+            s = facts.sentence
+            out.append(
+                Source(
+                    report_id=self.report.id,
+                    outlet=self.report.source,
+                    speaker=a.speaker if a else None,
+                    channel=a.channel if a else None,
+                    quote=s.text,
+                    start=s.start,
+                    end=s.end,
+                    rule=a.rule if a else "report-text",
+                    speaker_role=a.role if a else None,
+                    speaker_kind=a.kind if a else None,
+                )
+            )
+        return out
+
+    def _claim_status(self, frame: Frame) -> ClaimStatus:
+        if any(f.denial for f in frame.facts):
+            return "denied"
+        if any(f.claim for f in frame.facts[:1]):
+            return "claimed"
+        return "reported"
+
+    def _civilian_targeting(self, figures: list[Figure], targets: list[Target]) -> bool:
+        if any(f.group in ("civilians", "children") and f.value for f in figures):
+            return True
+        return any(t.kind in self.pack.civilian_targets for t in targets)
+
+
+def _event_date(facts: SentenceFacts) -> TimeExpression | None:
+    for expr in facts.dates:
+        if not expr.since and expr.precision != "year":
+            return expr
+    return None
+
+
+def _different_day(frame: Frame, expr: TimeExpression | None) -> bool:
+    if expr is None or frame.date_expr is None or expr.relative:
+        return False
+    return expr.date != frame.date_expr.date and frame.date_expr.precision == "day"
+
+
+def _merge_sublocations(target: Place | None, other: Place) -> None:
+    if target is None:
+        return
+    for sub in other.sublocations:
+        if sub not in target.sublocations:
+            target.sublocations.append(sub)
+
+
+def _phrase_start(text: str, start: int, floor: int) -> int:
+    """Start of a short noun phrase ending at a target noun: "a local printing house"."""
+    words = list(re.finditer(r"[\w'’-]+", text[max(floor, start - 40) : start]))
+    offset = max(floor, start - 40)
+    keep = start
+    for m in reversed(words):
+        word = m.group(0).lower()
+        if word in (
+            "a",
+            "an",
+            "the",
+            "local",
+            "private",
+            "civilian",
+            "nearby",
+            "several",
+            "two",
+            "three",
+        ):
+            keep = offset + m.start()
+            if word in ("a", "an", "the"):
+                break
+            continue
+        break
+    return keep
+
+
+def _dedupe_weapons(weapons: list[Weapon]) -> list[Weapon]:
+    """One weapon per kind; a counted one wins over a bare mention."""
+    by_kind: dict[str, Weapon] = {}
+    for weapon in weapons:
+        known = by_kind.get(weapon.kind)
+        if known is None or (known.count is None and weapon.count is not None):
+            by_kind[weapon.kind] = weapon
+    return list(by_kind.values())
+
+
+def extract_mentions(report: Report, pack: LanguagePack, gazetteer: Gazetteer) -> list[Mention]:
+    """The Mentions of one report, main event first, background last."""
+    published = report.published.date() if report.published else None
+    facts = read_sentences(report, pack, gazetteer, published)
+    mentions = MentionBuilder(report, facts, pack, gazetteer, published).build()
+    return sorted(mentions, key=lambda m: (m.background, m.ordinal))

@@ -1,0 +1,139 @@
+"""Mentions → Events: derived fields only (low/best/high, history, id, notes), never typed in.
+
+In this version each Mention makes its own Event; cross-report linking will later change which
+Mentions an Event groups, not the shape of either.
+
+Casualty rules (the brief's "rules of the trade"):
+- Figures said in one sentence form one statement. A statement's total is its figure for
+  everyone ("seven people") or else the sum of its figures for disjoint groups ("one soldier and
+  three rebels"); parts of a total ("including two children") are never added.
+- Statements are ordered by when they were true: "earlier" ones first, then in reading order,
+  explicit updates ("increased to 20") last. ``best`` is the last statement's total, so a later
+  or updated figure supersedes an earlier one; every figure stays in ``history``.
+- ``low`` is the highest "at least" bound, ``high`` the lowest "up to" bound; vague words with no
+  convention ("several") leave ``best`` null: unknown is never a guess.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from itertools import groupby
+
+from khronika.records import Casualties, Event, Figure, FigureKind, Mention
+
+_AS_OF_RANK = {"earlier": 0, None: 1, "update": 2}
+
+
+def casualties(figures: list[Figure], kind: FigureKind) -> Casualties:
+    """Reconcile the figures of one kind into low/best/high with their history."""
+    mine = [f for f in figures if f.kind == kind]
+    if not mine:
+        return Casualties()
+    ordered = sorted(mine, key=lambda f: (_AS_OF_RANK.get(f.as_of, 1), f.order))
+    best = None
+    for _, statement in groupby(ordered, key=lambda f: (f.evidence.start, f.as_of)):
+        total = _statement_total(list(statement))
+        if total is not None:
+            best = total
+    lows = [f.value for f in mine if f.qualifier in ("at least", "more than") and f.value]
+    highs = [f.value for f in mine if f.qualifier in ("up to", "less than") and f.value]
+    low = max(lows) if lows else None
+    high = min(highs) if highs else None
+    if best is not None and low is not None and best < low:
+        low = best
+    if best is not None and high is None and low is None:
+        low = high = best if all(f.qualifier == "exact" for f in mine) else None
+    return Casualties(low=low, best=best, high=high, history=ordered)
+
+
+def _statement_total(statement: list[Figure]) -> int | None:
+    whole = [f.value for f in statement if f.group == "all" and f.value is not None]
+    if whole:
+        return max(whole)
+    parts = [f for f in statement if f.group not in ("subset", "children") and f.value is not None]
+    if not parts:
+        children = [f.value for f in statement if f.value is not None]
+        return max(children) if children else None
+    return sum(f.value for f in parts if f.value is not None)
+
+
+def event_id(mention: Mention) -> str:
+    """Stable: the same report gives the same ids on every run."""
+    key = "|".join(
+        [
+            mention.report_id,
+            str(mention.ordinal),
+            mention.sub_event_type,
+            (mention.location.gazetteer_id or mention.location.name) if mention.location else "",
+            "bg" if mention.background else "",
+        ]
+    )
+    return "ev-" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+
+
+def notes(event: Event) -> str:
+    """A one-line ACLED-style summary."""
+    when = event.event_date.strftime("%-d %B %Y") if event.event_date else "an unknown date"
+    actor = event.actor1 or "Unidentified actors"
+    where = "an unidentified location"
+    if event.location is not None:
+        where = event.location.name
+        if event.location.sublocations:
+            where += f" ({', '.join(event.location.sublocations)})"
+        if event.location.admin1 and event.location.admin1 != event.location.name:
+            where += f", {event.location.admin1}"
+    what = event.sub_event_type.lower()
+    weapons = ", ".join(f"{w.count} {w.kind}s" if w.count else w.kind for w in event.weapons[:3])
+    parts = [f"On {when}, {actor}: {what} in {where}"]
+    if weapons:
+        parts[0] += f" ({weapons})"
+    if event.targets:
+        parts.append("hit " + ", ".join(t.kind for t in event.targets[:3]))
+    parts.append(_casualty_phrase(event))
+    speakers = sorted({s.speaker for s in event.sources if s.speaker})
+    if speakers:
+        parts.append("according to " + "; ".join(speakers))
+    prefix = "[background] " if event.background else ""
+    return prefix + ". ".join(p for p in parts if p) + "."
+
+
+def _casualty_phrase(event: Event) -> str:
+    killed, injured = event.fatalities.best, event.injured.best
+    if killed is None and injured is None:
+        return "Casualties unknown"
+    bits = []
+    if killed is not None:
+        bits.append(f"{killed} killed")
+    if injured is not None:
+        bits.append(f"{injured} injured")
+    return ", ".join(bits)
+
+
+def to_event(mention: Mention) -> Event:
+    event = Event(
+        id=event_id(mention),
+        event_date=mention.event_date,
+        date_precision=mention.date_precision,
+        date_end=mention.date_end,
+        event_type=mention.event_type,
+        sub_event_type=mention.sub_event_type,
+        location=mention.location,
+        fatalities=casualties(mention.figures, "killed"),
+        injured=casualties(mention.figures, "injured"),
+        report_ids=[mention.report_id],
+        actor1=mention.actor1,
+        actor2=mention.actor2,
+        weapons=mention.weapons,
+        targets=mention.targets,
+        sources=mention.sources,
+        claim_status=mention.claim_status,
+        background=mention.background,
+        civilian_targeting=mention.civilian_targeting,
+        evidence=dict(mention.evidence),
+    )
+    event.notes = notes(event)
+    return event
+
+
+def reconcile(mentions: list[Mention]) -> list[Event]:
+    return [to_event(m) for m in mentions]
