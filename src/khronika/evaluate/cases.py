@@ -50,7 +50,7 @@ from khronika.records import Report
 
 DEFAULT_KM = 10.0
 LANGUAGES = ("en", "uk", "ru")
-CASE_KEYS = {"id", "text", "published", "lang", "source", "expect"}
+CASE_KEYS = {"id", "text", "published", "lang", "source", "expect", "note"}
 EXPECT_KEYS = {"events", "min_events", "absent_values"}
 EXPECTED_KEYS = {
     "event_type",
@@ -65,7 +65,14 @@ EXPECTED_KEYS = {
     "injured",
     "weapons",
     "background",
+    "claim_status",
+    "date_precision",
+    "fatalities_low",
+    "fatalities_high",
+    "injured_low",
+    "injured_high",
 }
+BOUND_KEYS = ("fatalities_low", "fatalities_high", "injured_low", "injured_high")
 FIELD_RULES = {
     "event_type": "equal",
     "sub_event_type": "equal",
@@ -77,6 +84,9 @@ FIELD_RULES = {
     "injured": "injured.best equal (null must be null)",
     "weapons": "every expected kind among the event's weapons",
     "background": "event's background flag equal",
+    "claim_status": "claim_status equal",
+    "date_precision": "date_precision equal",
+    "bounds": "fatalities/injured low and high equal where given (null must be null)",
     "events_found": "further expectations matched on every field",
     "min_events": "at least min_events events",
     "absent_values": "none of the values in any event's casualty figures",
@@ -200,7 +210,7 @@ def _check_expected(item: object, where: str) -> dict[str, Any]:
     for key in ("lat", "lon", "km"):
         if key in item and not _is_number(item[key]):
             raise EvalInputError(f"{where}: {key!r} must be a number")
-    for key in ("fatalities", "injured"):
+    for key in ("fatalities", "injured", *BOUND_KEYS):
         if key in item and item[key] is not None and not _is_int(item[key]):
             raise EvalInputError(f"{where}: {key!r} must be a whole number or null")
     weapons = item.get("weapons", [])
@@ -228,9 +238,15 @@ def _is_number(value: object) -> bool:
 def compare_expected(expected: Mapping[str, Any], event: EventDict | None) -> dict[str, bool]:
     """Field name → right, for each field the expectation names (all wrong without event)."""
     checks: dict[str, bool] = {}
-    for key in ("event_type", "sub_event_type", "event_date"):
+    for key in ("event_type", "sub_event_type", "event_date", "claim_status", "date_precision"):
         if key in expected:
             checks[key] = event is not None and event.get(key) == expected[key]
+    bounds = [key for key in BOUND_KEYS if key in expected]
+    if bounds:
+        checks["bounds"] = event is not None and all(
+            (event.get(key.split("_")[0]) or {}).get(key.split("_")[1]) == expected[key]
+            for key in bounds
+        )
     location = location_of(event) if event is not None else {}
     if "admin1" in expected:
         checks["admin1"] = bool(location.get("admin1")) and admin1_key(
