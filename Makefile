@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	rm -rf demo-out && mkdir -p demo-out
-	$(BIN)/khronika ingest --db demo-out/khronika.db examples/
+	$(BIN)/khronika ingest --db demo-out/khronika.db examples/reports/
 	$(BIN)/khronika events --db demo-out/khronika.db --format table
 	$(BIN)/khronika events --db demo-out/khronika.db --format geojson > demo-out/events.geojson
 	@echo "GeoJSON written to demo-out/events.geojson"
