@@ -33,7 +33,7 @@ def figures(text: str) -> list[tuple[str, int | None, str, str]]:
         ("Dozens of people were injured.", [("injured", 12, "about", "all")]),
         ("Several residents were wounded.", [("injured", None, "about", "all")]),
         ("Up to 10 people may have died.", [("killed", 10, "up to", "all")]),
-        ("A 65-year-old man was killed.", [("killed", 1, "exact", "all")]),
+        ("A 65-year-old man was killed.", [("killed", 1, "exact", "civilians")]),
         ("The drone hit the car, injuring at least 2.", [("injured", 2, "at least", "all")]),
         ("The death toll rose to 9.", [("killed", 9, "exact", "all")]),
         (

@@ -33,10 +33,13 @@ def casualties(figures: list[Figure], kind: FigureKind) -> Casualties:
     best = None
     for _, statement in groupby(ordered, key=lambda f: (f.evidence.start, f.as_of)):
         total = _statement_total(list(statement))
-        if total is not None:
-            best = total
+        if total is None or (total == 0 and best):
+            continue  # "no one was hurt" about one street does not undo the toll
+        best = total
     lows = [f.value for f in mine if f.qualifier in ("at least", "more than") and f.value]
     highs = [f.value for f in mine if f.qualifier in ("up to", "less than") and f.value]
+    if best is None:  # only parts were given: "three children among the injured"
+        lows += [f.value for f in mine if f.part_of_total and f.value]
     low = max(lows) if lows else None
     high = min(highs) if highs else None
     if best is not None and low is not None and best < low:
@@ -47,14 +50,13 @@ def casualties(figures: list[Figure], kind: FigureKind) -> Casualties:
 
 
 def _statement_total(statement: list[Figure]) -> int | None:
-    whole = [f.value for f in statement if f.group == "all" and f.value is not None]
+    counted = [f for f in statement if not f.part_of_total and f.value is not None]
+    whole = [f.value for f in counted if f.group == "all" and f.value is not None]
     if whole:
         return max(whole)
-    parts = [f for f in statement if f.group not in ("subset", "children") and f.value is not None]
-    if not parts:
-        children = [f.value for f in statement if f.value is not None]
-        return max(children) if children else None
-    return sum(f.value for f in parts if f.value is not None)
+    if not counted:
+        return None
+    return sum(f.value for f in counted if f.value is not None)
 
 
 def event_id(mention: Mention) -> str:

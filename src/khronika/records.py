@@ -87,6 +87,7 @@ class Figure:
     as_of: str | None = None  # "earlier", "later" or a time when the report says so
     order: int = 0  # position in the report's telling: later figures supersede earlier ones
     supersedes: bool = False  # said as an update ("increased to 20")
+    part_of_total: bool = False  # "including three children": never added to a total
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -100,6 +101,7 @@ class Figure:
             "speaker": self.speaker,
             "channel": self.channel,
             "as_of": self.as_of,
+            "part_of_total": self.part_of_total,
             "report_id": self.evidence.report_id,
             "evidence": self.evidence.to_dict(),
         }

@@ -29,12 +29,24 @@ class Attribution:
     start: int  # span of the speaker's mention (or of the sentence when implicit)
     end: int
     rule: str
+    side: str | None = None  # the party an institution speaks for ("russia", "ukraine")
 
 
 @dataclass
 class _Person:
     name: str
     role: str | None
+
+
+@dataclass(frozen=True)
+class _Speaker:
+    name: str
+    role: str | None
+    kind: str
+    start: int
+    end: int
+    rule: str
+    side: str | None = None
 
 
 def attribute(text: str, sentences: list[Sentence], pack: LanguagePack) -> list[Attribution | None]:
@@ -70,12 +82,20 @@ def _attribute_sentence(
         if pronoun and sentence.start + pronoun.start(1) < verb.start():
             start = sentence.start + pronoun.start(1)
             return Attribution(
-                last.speaker, channel, last.role, last.kind, start, start + 2, "pronoun"
+                last.speaker, channel, last.role, last.kind, start, start + 2, "pronoun", last.side
             )
     if speaker is None:
         return None
-    name, role, kind, start, end, rule = speaker
-    return Attribution(name, channel, role, kind, start, end, rule)
+    return Attribution(
+        speaker.name,
+        channel,
+        speaker.role,
+        speaker.kind,
+        speaker.start,
+        speaker.end,
+        speaker.rule,
+        speaker.side,
+    )
 
 
 def _channel(text: str, sentence: Sentence, pack: LanguagePack) -> str | None:
@@ -87,24 +107,25 @@ def _channel(text: str, sentence: Sentence, pack: LanguagePack) -> str | None:
 
 def _known_speaker(
     text: str, sentence: Sentence, pack: LanguagePack, verb_at: int
-) -> tuple[str, str | None, str, int, int, str] | None:
+) -> _Speaker | None:
     """The institution nearest the reporting verb (its subject, or after "according to")."""
-    best: tuple[int, tuple[str, str | None, str, int, int, str]] | None = None
+    best: tuple[int, _Speaker] | None = None
     for lex in pack.speakers:
         for m in lex.regex.finditer(text, sentence.start, sentence.end):
-            distance = (
-                abs(verb_at - m.end()) if m.end() <= verb_at else abs(m.start() - verb_at) + 20
-            )
-            entry = (
+            before_verb = m.end() <= verb_at
+            distance = verb_at - m.end() if before_verb else m.start() - verb_at + 20
+            side = lex.extra.get("side")
+            speaker = _Speaker(
                 lex.value,
                 None,
                 str(lex.extra.get("kind", "official")),
                 m.start(),
                 m.end(),
                 "speaker-lexicon",
+                str(side) if side else None,
             )
             if best is None or distance < best[0]:
-                best = (distance, entry)
+                best = (distance, speaker)
     return best[1] if best and best[0] < 160 else None
 
 
@@ -137,16 +158,15 @@ def person_spans(text: str, sentence: Sentence, pack: LanguagePack) -> list[tupl
 
 def _named_person(
     text: str, sentence: Sentence, people: dict[str, _Person], verb_at: int
-) -> tuple[str, str | None, str, int, int, str] | None:
-    best: tuple[int, tuple[str, str | None, str, int, int, str]] | None = None
+) -> _Speaker | None:
+    best: tuple[int, _Speaker] | None = None
     for surname, person in people.items():
         for m in re.finditer(rf"\b{re.escape(surname)}\b", text[sentence.start : sentence.end]):
             start = sentence.start + m.start()
             end = sentence.start + m.end()
             if end > verb_at + 40:
                 continue
-            distance = abs(verb_at - end)
-            entry = (person.name, person.role, "person", start, end, "named-person")
-            if best is None or distance < best[0]:
-                best = (distance, entry)
+            speaker = _Speaker(person.name, person.role, "person", start, end, "named-person")
+            if best is None or abs(verb_at - end) < best[0]:
+                best = (abs(verb_at - end), speaker)
     return best[1] if best else None

@@ -99,12 +99,20 @@ _ADJECTIVES = frozenset(
         "younger",
     ]
 )
+# A single person joined to a counted group: "a woman and her two children were killed".
+_JOINING = frozenset(
+    ["and", "her", "his", "their", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+)
 _AGE_BEFORE = re.compile(r"(?:aged|age of|age)\s*$", re.IGNORECASE)
 _AGE_AFTER = re.compile(r"^\s*-?\s*(?:year|yr)s?[- ]old", re.IGNORECASE)
 _NO_BEFORE = re.compile(r"(?:\bno|\bnot a single)\s*$", re.IGNORECASE)
 _TO_BEFORE = re.compile(r"(?:\bto|\bat|\breached|\breaching|\bof)\s*$", re.IGNORECASE)
 _TOLL = re.compile(r"\btoll\b|\bnumber of (?:the )?(\w+)", re.IGNORECASE)
 _MAX_CHAIN = 9
+_AMONG_AFTER = re.compile(
+    r"[^.;,]{0,30}?\bamong (?:the )?(?:dead|killed|injured|wounded|victims|casualties)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -308,6 +316,11 @@ def _number_then_keyword(
         if token.text[:1].isupper() and token.text.isalpha():
             i += 1  # nationalities and names of units: "One Ukrainian Government soldier"
             continue
+        if token.lower == "," and view.pack.subset_cue.match(view.text, view.tokens[i].end + 1):
+            closing = view.text.find(",", view.tokens[i].end + 1, view.end)
+            if closing > 0:  # "seven people, including two children, were killed"
+                i = view.token_index_from(closing + 1)
+                continue
         if token.lower in ("and", ",") and i + 1 < len(view.tokens):
             following = number_at.get(view.tokens[i + 1].start)
             if following is not None and last_group is not None:
@@ -366,7 +379,8 @@ def _qualifier_start(view: _SentenceView, end_offset: int) -> int:
 
 
 def _is_verb_form(keyword: str) -> bool:
-    return keyword.endswith(("ing", "ed")) or keyword in ("killed", "hurt", "dead", "left")
+    last = keyword.split()[-1]
+    return last.endswith(("ing", "ed")) or last in ("hurt", "dead", "left")
 
 
 def _toll_to_number(view: _SentenceView, number: NumberMatch, earlier: bool) -> list[RawFigure]:
@@ -440,7 +454,9 @@ def _figure(
         end=number.end,
         rule=rule,
         word=number.word,
-        subset=subset or _subset_before(view, number.start),
+        subset=subset
+        or _subset_before(view, number.start)
+        or bool(_AMONG_AFTER.match(view.text, number.end, view.end)),
         update=bool(view.pack.update_cue.search(before)),
         earlier=earlier,
     )
@@ -449,31 +465,56 @@ def _figure(
 def _single_persons(
     view: _SentenceView, taken: set[tuple[int, int]], earlier: bool
 ) -> list[RawFigure]:
-    """ "a man was killed", "one civilian was wounded"."""
+    """ "a man was killed", "killing a 71-year-old woman", "a woman and her two children"."""
     out = []
     for lex in view.pack.single_persons:
         for m in lex.regex.finditer(view.text, view.start, view.end):
             if any(s <= m.start() < e or m.start() <= s < m.end() for s, e in taken):
                 continue
             number = NumberMatch(m.start(), m.end(), 1)
-            found = _keyword_after_phrase(view, m.end())
-            if found is None:
+            kind = _keyword_after_phrase(view, m.end()) or _keyword_before_phrase(view, m.start())
+            if kind is None:
                 continue
-            out.append(_figure(view, number, found, "all", False, earlier, "single-person"))
+            group = _group_in(view, m.start(), m.end())
+            out.append(_figure(view, number, kind, group, False, earlier, "single-person"))
             taken.add((m.start(), m.end()))
     return out
 
 
+def _group_in(view: _SentenceView, start: int, end: int) -> str:
+    groups = [g for s, (g, e, _) in view.person_at.items() if start <= s and e <= end]
+    return groups[-1] if groups else "civilians"
+
+
 def _keyword_after_phrase(view: _SentenceView, offset: int) -> FigureKind | None:
     i = view.token_index_from(offset)
-    for _ in range(5):
+    for _ in range(7):
         if i >= len(view.tokens):
             return None
         token = view.tokens[i]
         if token.start in view.keyword_at:
             kind, _, kw = view.keyword_at[token.start]
             return None if kw in ("toll", "bodies") else kind
-        if token.lower not in _LINKING:
+        if token.start in view.person_at:
+            i = view.token_index_from(view.person_at[token.start][1])
+            continue
+        if (
+            token.lower not in _LINKING
+            and token.lower not in _JOINING
+            and not token.lower.isdigit()
+        ):
             return None
         i += 1
     return None
+
+
+def _keyword_before_phrase(view: _SentenceView, offset: int) -> FigureKind | None:
+    """ "killing the driver", "wounding a 45-year-old man"."""
+    j = view.token_index_from(offset) - 1
+    if j < 0:
+        return None
+    token = view.tokens[j]
+    entry = next((v for s, v in view.keyword_at.items() if s <= token.start < v[1]), None)
+    if entry is None or not _is_verb_form(entry[2]) or entry[2] in ("toll", "bodies"):
+        return None
+    return entry[0]

@@ -42,10 +42,11 @@ from khronika.records import (
 from khronika.time import TimeExpression, find_dates
 
 _IMPACT = re.compile(
-    r"\b(?:hit|hits|struck|striking|damag(?:ed|ing|e)|destroy(?:ed|ing)|explo(?:ded|sion)|fell|"
+    r"\b(?:hit|hits|struck|striking|damag(?:ed|ing|e)|explo(?:ded|sion)|fell|"
     r"debris|fire broke out|caught fire|killed|injured|wounded)\b",
     re.IGNORECASE,
 )
+_NEGATED_IMPACT = re.compile(r"\b(?:no|without|not)\s+(?:\w+\s+)?$", re.IGNORECASE)
 _INTERCEPTED_AFTER = re.compile(
     r"^\s*(?:of them |of which )?(?:were |was |had been |have been )?(?:shot down|intercepted|"
     r"destroyed|downed|neutrali[sz]ed)",
@@ -128,11 +129,15 @@ def read_sentences(
         numbers = find_numbers(text, s, e, pack)
         excluded = [(d.start, d.end) for d in dates]
         figures = find_figures(text, s, e, numbers, excluded, pack)
-        people = person_spans(text, sentence, pack)
+        taken = person_spans(text, sentence, pack)
+        taken += [(t.start, t.end) for t in triggers]
+        taken += [
+            (m.start(), m.end()) for lex in pack.actors for m in lex.regex.finditer(text, s, e)
+        ]
         places = [
             span
             for span in spot_places(text, s, e, gazetteer)
-            if not any(a < span.end and span.start < b for a, b in people)
+            if not any(a < span.end and span.start < b for a, b in taken)
         ]
         background = bool(pack.background_cue.search(text, s, e)) or any(d.since for d in dates)
         facts.append(
@@ -150,6 +155,15 @@ def read_sentences(
             )
         )
     return facts
+
+
+def _followed_by_settlement(spans: list[PlaceSpan], span: PlaceSpan) -> bool:
+    following = next((s for s in spans if s.start > span.end), None)
+    if following is None or following.start - span.end > 4:
+        return False
+    return any(c.kind == "settlement" for c in following.candidates) and not any(
+        c.kind == "city_district" for c in following.candidates
+    )
 
 
 def _event_places(text: str, facts: SentenceFacts, pack: LanguagePack) -> list[_EventPlace]:
@@ -171,6 +185,9 @@ def _event_places(text: str, facts: SentenceFacts, pack: LanguagePack) -> list[_
         before = text[max(s.start, span.start - 60) : span.start]
         possessive = bool(_POSSESSIVE.match(after))
         if not possessive and pack.place_roles["title_after"].match(after.lstrip()):
+            continue
+        if possessive and _followed_by_settlement(facts.places, span):
+            references.append(span)  # "Kherson's Antonivka suburb": Antonivka is the place
             continue
         if re.search(r"(?:" + pack.place_roles["reference_before"].pattern + r")\s*$", before):
             references.append(span)
@@ -226,7 +243,12 @@ class MentionBuilder:
             self._background(facts, trigger, places)
             return
         if trigger is None:
-            frame = self._frame_for_places(places, create=False) or self.current
+            frame = self._frame_for_places(places, create=False)
+            if frame is None and places and self.current is not None:
+                frame = self._frame_for_places(
+                    places, create=True
+                )  # "In Marhanets, a man was hurt"
+            frame = frame or self.current
             if frame is None:
                 self.pending.extend((f, facts) for f in facts.figures)
                 return
@@ -239,13 +261,13 @@ class MentionBuilder:
             frame.triggers.extend(facts.triggers)
             frame.facts.append(facts)
             if frame.date_expr is None:
-                frame.date_expr = _event_date(facts)
+                frame.date_expr = _event_date(facts, self.text)
         first.figures.extend((f, facts) for f in facts.figures)
         first.weapons.extend(self._weapons(facts))
         self.current = first
 
     def _frames_for(self, facts: SentenceFacts, places: list[_EventPlace]) -> list[Frame]:
-        date_expr = _event_date(facts)
+        date_expr = _event_date(facts, self.text)
         if not places:
             if self.current is not None and not _different_day(self.current, date_expr):
                 return [self.current]
@@ -302,7 +324,9 @@ class MentionBuilder:
         frame = self._new_frame(place, True)
         frame.triggers.extend(facts.triggers)
         frame.facts.append(facts)
-        frame.date_expr = next((d for d in facts.dates if d.since), None) or _event_date(facts)
+        frame.date_expr = next((d for d in facts.dates if d.since), None) or _event_date(
+            facts, self.text
+        )
 
     def _admin_place(self, facts: SentenceFacts) -> Place | None:
         for span in facts.places:
@@ -395,7 +419,7 @@ class MentionBuilder:
             weapons=_dedupe_weapons(weapons),
             targets=targets,
             sources=self._sources(frame),
-            claim_status=self._claim_status(frame),
+            claim_status=self._claim_status(frame, actor1),
             background=frame.background,
             civilian_targeting=self._civilian_targeting(figures, targets),
             evidence=evidence,
@@ -405,7 +429,10 @@ class MentionBuilder:
     def _event_type(self, frame: Frame) -> tuple[str, str, Evidence] | None:
         real = [t for t in frame.triggers if t.trigger.event_type != "none"]
         if not real:
-            return None
+            inherited = self._report_type()
+            if inherited is None or frame.background:
+                return None
+            real = [inherited]
         specific = [t for t in real if not t.trigger.generic]
         interceptions = [t for t in specific if t.trigger.name == "interception"]
         if interceptions and not self._impact(frame):
@@ -441,6 +468,8 @@ class MentionBuilder:
         for facts in frame.facts:
             s = facts.sentence
             for m in _IMPACT.finditer(self.text, s.start, s.end):
+                if _NEGATED_IMPACT.search(self.text[max(s.start, m.start() - 20) : m.start()]):
+                    continue  # "there was no damage"
                 if not re.match(r"\s+by air defen", self.text[m.end() : m.end() + 20]):
                     return True
         return False
@@ -468,7 +497,7 @@ class MentionBuilder:
     def _report_date(self) -> TimeExpression | None:
         """The date of the report's lede, for frames whose own sentences give none."""
         for facts in self.facts[:3]:
-            expr = _event_date(facts)
+            expr = _event_date(facts, self.text)
             if expr is not None and not facts.background:
                 return expr
         return None
@@ -609,10 +638,22 @@ class MentionBuilder:
             )
         return out
 
-    def _claim_status(self, frame: Frame) -> ClaimStatus:
+    def _claim_status(self, frame: Frame, actor1: str | None) -> ClaimStatus:
+        """A party's word about its own forces' action is a claim, as is an explicit "claims"."""
         if any(f.denial for f in frame.facts):
             return "denied"
         if any(f.claim for f in frame.facts[:1]):
+            return "claimed"
+        actor_side = next(
+            (
+                str(lex.extra["side"])
+                for lex in self.pack.actors
+                if lex.value == actor1 and "side" in lex.extra
+            ),
+            None,
+        )
+        first = frame.facts[0].attribution if frame.facts else None
+        if actor_side and first is not None and first.side == actor_side:
             return "claimed"
         return "reported"
 
@@ -622,11 +663,26 @@ class MentionBuilder:
         return any(t.kind in self.pack.civilian_targets for t in targets)
 
 
-def _event_date(facts: SentenceFacts) -> TimeExpression | None:
+_SAID_BEFORE = re.compile(
+    r"\b(?:said|says|reported|announced|wrote|added|stated|told \w+|confirmed|posted|claimed)"
+    r"(?: later| late| early)?(?: on| in| during)?\s*$",
+    re.IGNORECASE,
+)
+
+
+def _event_date(facts: SentenceFacts, text: str) -> TimeExpression | None:
+    """The sentence's first date that is not when the statement was made ("said on Sunday");
+    the statement's date only when it gives no other."""
+    said: list[TimeExpression] = []
     for expr in facts.dates:
-        if not expr.since and expr.precision != "year":
-            return expr
-    return None
+        if expr.since or expr.precision == "year":
+            continue
+        before = text[max(facts.sentence.start, expr.start - 30) : expr.start]
+        if _SAID_BEFORE.search(before):
+            said.append(expr)
+            continue
+        return expr
+    return said[0] if said else None
 
 
 def _different_day(frame: Frame, expr: TimeExpression | None) -> bool:

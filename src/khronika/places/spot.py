@@ -101,9 +101,7 @@ def spot_places(
         span, used = _longest_match(text, tokens, index, places, spans)
         if span is not None:
             spans.append(span)
-            index += used
-        else:
-            index += 1
+        index += used
     return spans
 
 
@@ -186,9 +184,12 @@ def _candidates(
 
 
 def _is_personal_name(tokens: list[_Token], index: int, places: Gazetteer) -> bool:
-    """ "Vladimir Putin", "Boris Johnson": a known first word followed by an unknown name."""
+    """ "Vladimir Putin", "Boris Johnson": a known first word followed by a name that is no
+    region or country ("Stepove Donetsk" is a village and its oblast)."""
     key = name_key(_POSSESSIVE.sub("", tokens[index + 1].text))
-    return key not in places.stopwords and not places.is_known_name(key)
+    if key in places.stopwords:
+        return False
+    return not places.admin1_by_key(key) and places.country_by_key(key) is None
 
 
 def _looks_like_abbreviation(surface: str, text: str, start: int) -> bool:
