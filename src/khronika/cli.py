@@ -201,6 +201,15 @@ def build_parser() -> Parser:
         "--failed", action="store_true", help="only reports whose extraction failed"
     )
     reports.set_defaults(handler=_reports)
+
+    evaluate = commands.add_parser(
+        "eval",
+        help="score extraction against gold data (acled, ucdp, cases)",
+        description="khronika eval {acled,ucdp,cases} FILE [--json] [--limit N] ...",
+        add_help=False,  # --help goes on to the evaluation command itself
+    )
+    evaluate.add_argument("arguments", nargs=argparse.REMAINDER)
+    evaluate.set_defaults(handler=_eval)
     return parser
 
 
@@ -213,9 +222,12 @@ class CommandError(Exception):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["eval"]:  # its options (--help too) belong to the evaluation command
+        return _run_eval(arguments[1:])
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(arguments)
     except SystemExit as stop:
         return stop.code if isinstance(stop.code, int) else 2
     try:
@@ -232,6 +244,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return 1
     return status
+
+
+def _eval(args: argparse.Namespace) -> int:
+    """Score the extraction against a gold file; see ``khronika eval --help``."""
+    return _run_eval(args.arguments)
+
+
+def _run_eval(arguments: list[str]) -> int:
+    from khronika.evaluate.command import main as evaluate_main
+
+    try:
+        return evaluate_main(arguments, prog="khronika eval")
+    except SystemExit as stop:
+        return stop.code if isinstance(stop.code, int) else 2
 
 
 def _error(message: str) -> None:

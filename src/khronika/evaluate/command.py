@@ -41,9 +41,13 @@ def build_parser(prog: str = "python -m khronika.evaluate") -> argparse.Argument
     return parser
 
 
-def main(argv: Sequence[str] | None = None, extractor: Extractor = pipeline_extractor) -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    extractor: Extractor = pipeline_extractor,
+    prog: str = "python -m khronika.evaluate",
+) -> int:
     """Run the command; 0 on success, 2 on bad input (named on stderr)."""
-    args = build_parser().parse_args(argv)
+    args = build_parser(prog).parse_args(argv)
     progress = None if args.quiet else _print_progress
     try:
         result = SCORERS[args.dataset](
