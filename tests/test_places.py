@@ -121,7 +121,7 @@ def test_a_file_that_is_no_index_is_refused(tmp_path: Path) -> None:
         ("Kharkov", "Kharkiv", "Kharkiv"),
         ("Kiev", "Kyiv", "Kyiv City"),
         ("Харків", "Kharkiv", "Kharkiv"),
-        ("Zaporozhye", "Zaporizhzhya", "Zaporizhia"),
+        ("Zaporozhye", "Zaporizhzhia", "Zaporizhia"),
     ],
 )
 def test_lookup_finds_the_gazetteer_name_from_a_variant(

@@ -55,6 +55,8 @@ _INTERCEPTED_AFTER = re.compile(
 _INTERCEPTED_BEFORE = re.compile(
     r"(?:shot down|intercepted|destroyed|downed|neutrali[sz]ed)\s+(?:all\s+)?$", re.IGNORECASE
 )
+_CLASH = "Armed clash"
+_GROUND_FIRE = frozenset({"artillery", "mortar", "shelling", "rocket"})
 _POSSESSIVE = re.compile(r"^['’]s\b")
 
 
@@ -441,6 +443,9 @@ class MentionBuilder:
             pool = [t for t in specific if t.trigger.name != "interception"] or specific
             if pool:
                 chosen = max(pool, key=lambda t: (t.trigger.strength, -t.start))
+                clash = next((t for t in pool if t.trigger.sub_event_type == _CLASH), None)
+                if clash is not None and chosen.trigger.name in _GROUND_FIRE:
+                    chosen = clash  # shelling with assaults or small arms: ACLED codes a clash
             else:
                 chosen = self._report_type() or max(real, key=lambda t: t.trigger.strength)
         rule = f"trigger:{chosen.trigger.name}"

@@ -492,8 +492,10 @@ def _add_katottg(
         number = found.pop()
         identifier, name, _, ancestors = records[number]
         matched.setdefault(number, position)
-        builder.rows[position] = (*row[:5], raion_of(ancestors), *row[6:])
-        builder.add_names(position, [name, romanize_ukrainian(name)])
+        official = romanize_ukrainian(name)
+        # The official romanization is the display name; GeoNames' spelling stays a key.
+        builder.rows[position] = (row[0], official, *row[2:5], raion_of(ancestors), *row[6:])
+        builder.add_names(position, [name, official])
 
     unit_points: dict[str, list[tuple[float, float]]] = defaultdict(list)
     for number, position in matched.items():
