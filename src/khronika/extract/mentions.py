@@ -56,7 +56,9 @@ _INTERCEPTED_BEFORE = re.compile(
     r"(?:shot down|intercepted|destroyed|downed|neutrali[sz]ed)\s+(?:all\s+)?$", re.IGNORECASE
 )
 _CLASH = "Armed clash"
-_GROUND_FIRE = frozenset({"artillery", "mortar", "shelling", "rocket"})
+_SUPPORTING_FIRE = frozenset(
+    {"artillery", "mortar", "shelling", "rocket", "grenade", "air-strike", "drone", "landmine"}
+)
 _POSSESSIVE = re.compile(r"^['’]s\b")
 
 
@@ -444,8 +446,8 @@ class MentionBuilder:
             if pool:
                 chosen = max(pool, key=lambda t: (t.trigger.strength, -t.start))
                 clash = next((t for t in pool if t.trigger.sub_event_type == _CLASH), None)
-                if clash is not None and chosen.trigger.name in _GROUND_FIRE:
-                    chosen = clash  # shelling with assaults or small arms: ACLED codes a clash
+                if clash is not None and chosen.trigger.name in _SUPPORTING_FIRE:
+                    chosen = clash  # fire in support of fighting on the ground: ACLED codes a clash
             else:
                 chosen = self._report_type() or max(real, key=lambda t: t.trigger.strength)
         rule = f"trigger:{chosen.trigger.name}"

@@ -25,7 +25,7 @@ from typing import Any
 
 from khronika.places.romanize import name_key, romanize_ukrainian
 
-INDEX_VERSION = "places-1"
+INDEX_VERSION = "places-2"
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
 SETTLEMENT = "settlement"
@@ -126,6 +126,7 @@ class Gazetteer:
         self._districts: dict[str, tuple[int, ...]] = index["districts"]
         self.max_tokens: int = index["max_tokens"]
         self.stopwords: frozenset[str] = index["stopwords"]
+        self.person_names: frozenset[str] = index["person_names"]
         self._cache: dict[int, Candidate] = {}
         self._positions: dict[str, int] = {}
 
@@ -405,12 +406,15 @@ def build_index() -> dict[str, Any]:
         "countries": countries,
         "districts": _districts(builder.rows),
         "max_tokens": max(builder.max_tokens, 4),
-        "stopwords": frozenset(
-            name_key(line)
-            for line in (DATA_DIR / "stopwords.txt").read_text(encoding="utf-8").splitlines()
-            if line.strip() and not line.startswith("#")
-        ),
+        "stopwords": _word_list("stopwords.txt") | _word_list("person_names.txt"),
+        "person_names": _word_list("person_names.txt"),
     }
+
+
+def _word_list(name: str) -> frozenset[str]:
+    """The keys of a one-entry-a-line data file."""
+    lines = (DATA_DIR / name).read_text(encoding="utf-8").splitlines()
+    return frozenset(name_key(line) for line in lines if line.strip() and not line.startswith("#"))
 
 
 def _columns(rows: list[Row]) -> dict[str, Any]:

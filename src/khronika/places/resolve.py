@@ -24,6 +24,7 @@ from khronika.places.gazetteer import (
     Gazetteer,
     is_approximate,
 )
+from khronika.places.romanize import name_key
 from khronika.places.spot import PlaceSpan
 from khronika.records import Evidence, Place
 
@@ -38,6 +39,7 @@ NEAR_ANCHOR = 15.0  # at distance 0, falling to 0 at ANCHOR_REACH_KM
 ANCHOR_REACH_KM = 100.0
 DISTANCE_HINT = 40.0
 APPROXIMATE = -1.0
+ALTERNATE_NAME = -8.0  # "Pokrovsk" is Engels' old name: a place called so today comes first
 DECISIVE_MARGIN = 15.0
 SAME_PLACE_KM = 10.0
 LOCAL_ADMIN1_CHARS = 80  # how far after a name its "X, Oblast" admin1 may come
@@ -196,6 +198,8 @@ def _score(
             score += DISTANCE_HINT * (1 - min(2.0, 2 * error))
     if is_approximate(candidate):
         score += APPROXIMATE
+    if candidate.kind == SETTLEMENT and name_key(candidate.name) != name_key(span.surface):
+        score += ALTERNATE_NAME
     parent = candidate.parent_id
     if candidate.kind == CITY_DISTRICT and any(a.id == parent for a in context.anchors):
         score += NEAR_ANCHOR

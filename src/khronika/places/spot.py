@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from khronika.places.gazetteer import ADMIN1, Candidate, Gazetteer, admin1_key
+from khronika.places.gazetteer import ADMIN1, FOCUS_COUNTRIES, Candidate, Gazetteer, admin1_key
 from khronika.places.romanize import name_key
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’ʼ][^\W\d_]+)*(?:-[^\W\d_]+(?:['’ʼ][^\W\d_]+)*)*")
@@ -44,7 +44,12 @@ PREPOSITIONS = frozenset(
         "by",
     ]
 )
-_ADMIN1_WORDS = frozenset(["region", "oblast", "province", "governorate", "krai", "oblast's"])
+_ADMIN1_WORDS = frozenset(
+    ["region", "oblast", "province", "governorate", "krai", "oblast's", "regional", "oblasts"]
+)
+# A lone name with no place preposition whose every candidate is a settlement this small and
+# outside the focus countries is more likely a surname ("Kirby", "Stoltenberg") than a place.
+_SUSPECT_POPULATION = 50_000
 _DISTRICT_WORDS = frozenset(["district", "raion", "rayon"])
 _SETTLEMENT_AFTER = {"village": "village", "town": "city", "city": "city", "settlement": "village"}
 _SETTLEMENT_BEFORE = {"village": "village", "town": "city", "city": "city", "settlement": "village"}
@@ -172,8 +177,13 @@ def _candidates(
         country = places.country_by_key(key)
         return ((places.country_candidate(country),), None) if country else (None, None)
     found: list[Candidate] = []
+    if hint == ADMIN1 and not admin1:
+        hint = None  # "Kryvyi Rih regional (council)": a city, not a region
     if hint != ADMIN1:
-        found.extend(places.lookup(surface))
+        settlements = places.lookup(surface)
+        if hint is None and _suspect_lone_name(surface, settlements, text, start):
+            settlements = []
+        found.extend(settlements)
     if hint == "district":
         found.extend(places.admin2_lookup(surface))
     found.extend(admin1)
@@ -183,10 +193,25 @@ def _candidates(
     return (tuple(found), hint) if found else (None, None)
 
 
+def _suspect_lone_name(surface: str, settlements: list[Candidate], text: str, start: int) -> bool:
+    """A one-word name, no place preposition before it, meaning only small foreign towns."""
+    return (
+        bool(settlements)
+        and " " not in surface
+        and _preposition(text, start) is None
+        and all(
+            c.country_code not in FOCUS_COUNTRIES and c.population < _SUSPECT_POPULATION
+            for c in settlements
+        )
+    )
+
+
 def _is_personal_name(tokens: list[_Token], index: int, places: Gazetteer) -> bool:
     """ "Vladimir Putin", "Boris Johnson": a known first word followed by a name that is no
     region or country ("Stepove Donetsk" is a village and its oblast)."""
     key = name_key(_POSSESSIVE.sub("", tokens[index + 1].text))
+    if key in places.person_names:
+        return True
     if key in places.stopwords:
         return False
     return not places.admin1_by_key(key) and places.country_by_key(key) is None
