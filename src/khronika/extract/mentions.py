@@ -59,6 +59,21 @@ _CLASH = "Armed clash"
 _SUPPORTING_FIRE = frozenset(
     {"artillery", "mortar", "shelling", "rocket", "grenade", "air-strike", "drone", "landmine"}
 )
+# A strike that hits civilians is still a strike (TAXONOMY.md), never an attack on civilians.
+_REMOTE_WEAPONS = frozenset(
+    {
+        "missile",
+        "rocket",
+        "artillery",
+        "mortar",
+        "shelling",
+        "air-strike",
+        "glide-bomb",
+        "drone",
+        "drone-drop",
+        "cluster",
+    }
+)
 _POSSESSIVE = re.compile(r"^['’]s\b")
 
 
@@ -448,6 +463,9 @@ class MentionBuilder:
                 clash = next((t for t in pool if t.trigger.sub_event_type == _CLASH), None)
                 if clash is not None and chosen.trigger.name in _SUPPORTING_FIRE:
                     chosen = clash  # fire in support of fighting on the ground: ACLED codes a clash
+                remote = [t for t in pool if t.trigger.name in _REMOTE_WEAPONS]
+                if chosen.trigger.sub_event_type == "Attack" and remote:
+                    chosen = max(remote, key=lambda t: (t.trigger.strength, -t.start))
             else:
                 chosen = self._report_type() or max(real, key=lambda t: t.trigger.strength)
         rule = f"trigger:{chosen.trigger.name}"
