@@ -20,6 +20,7 @@ import hashlib
 from itertools import groupby
 
 from khronika.records import Casualties, Event, Figure, FigureKind, Mention
+from khronika.taxonomy import BY_SUB_EVENT_TYPE
 
 _AS_OF_RANK = {"earlier": 0, None: 1, "update": 2}
 
@@ -74,9 +75,8 @@ def event_id(mention: Mention) -> str:
 
 
 def notes(event: Event) -> str:
-    """A one-line ACLED-style summary."""
+    """A one-line ACLED-style summary, built only from the event's own fields."""
     when = event.event_date.strftime("%-d %B %Y") if event.event_date else "an unknown date"
-    actor = event.actor1 or "Unidentified actors"
     where = "an unidentified location"
     if event.location is not None:
         where = event.location.name
@@ -84,19 +84,25 @@ def notes(event: Event) -> str:
             where += f" ({', '.join(event.location.sublocations)})"
         if event.location.admin1 and event.location.admin1 != event.location.name:
             where += f", {event.location.admin1}"
-    what = event.sub_event_type.lower()
-    weapons = ", ".join(f"{w.count} {w.kind}s" if w.count else w.kind for w in event.weapons[:3])
-    parts = [f"On {when}, {actor}: {what} in {where}"]
+    entry = BY_SUB_EVENT_TYPE.get(event.sub_event_type)
+    phrase = entry.phrase if entry else event.sub_event_type.lower() + " in"
+    if phrase.startswith("- "):
+        lead = f"On {when}, {phrase[2:]} {where}"
+    else:
+        lead = f"On {when}, {event.actor1 or 'an unidentified actor'} {phrase} {where}"
+    weapons = ", ".join(f"{w.count} × {w.kind}" if w.count else w.kind for w in event.weapons[:3])
     if weapons:
-        parts[0] += f" ({weapons})"
+        lead += f" (weapons: {weapons})"
     if event.targets:
-        parts.append("hit " + ", ".join(t.kind for t in event.targets[:3]))
-    parts.append(_casualty_phrase(event))
-    speakers = sorted({s.speaker for s in event.sources if s.speaker})
+        lead += ", hitting " + ", ".join(t.kind for t in event.targets[:3])
+    parts = [lead, _casualty_phrase(event)]
+    speakers = list(dict.fromkeys(s.speaker for s in event.sources if s.speaker))
     if speakers:
-        parts.append("according to " + "; ".join(speakers))
+        parts.append("According to " + "; ".join(speakers[:3]))
+    if event.claim_status != "reported":
+        parts.append(f"{event.claim_status.capitalize()} by its source")
     prefix = "[background] " if event.background else ""
-    return prefix + ". ".join(p for p in parts if p) + "."
+    return prefix + ". ".join(parts) + "."
 
 
 def _casualty_phrase(event: Event) -> str:
