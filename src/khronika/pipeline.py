@@ -7,6 +7,7 @@ from typing import Any
 
 from khronika.extract.mentions import extract_mentions
 from khronika.lang import load_pack
+from khronika.language import detect_language
 from khronika.places import Gazetteer
 from khronika.reconcile import reconcile
 from khronika.records import Event, Report
@@ -32,9 +33,9 @@ class Extraction:
 
 def extract_report(report: Report, gazetteer: Gazetteer | None = None) -> Extraction:
     """Extract the events of one report; raises ValueError for an unsupported language."""
-    pack = load_pack(report.language or DEFAULT_LANGUAGE)
     if report.language is None:
-        report.language = pack.code
+        report.language = detect_language(report.text) or DEFAULT_LANGUAGE
+    pack = load_pack(report.language)
     events = reconcile(extract_mentions(report, pack, gazetteer or Gazetteer.default()))
     return Extraction(
         report=report,
