@@ -30,7 +30,9 @@ from khronika.records import Place
 
 @pytest.fixture(scope="session")
 def gaz(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gazetteer]:
-    home = tmp_path_factory.mktemp("khronika-home")
+    # One fixed folder: every test_places* file loads the index the first one built.
+    home = tmp_path_factory.getbasetemp() / "khronika-home"
+    home.mkdir(exist_ok=True)
     previous_home = os.environ.get("KHRONIKA_HOME")
     previous_default = Gazetteer._default
     os.environ["KHRONIKA_HOME"] = str(home)

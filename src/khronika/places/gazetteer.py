@@ -23,7 +23,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from khronika.places.romanize import name_key, romanize_ukrainian
+from khronika.places.imports import (
+    ImportedPlace,
+    ReadResult,
+    display_name,
+    imported_files,
+    read_imported,
+)
+from khronika.places.romanize import cyrillic_base_forms, name_key, romanize_ukrainian
 
 INDEX_VERSION = "places-2"
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -79,11 +86,12 @@ class Candidate:
     longitude: float | None
     population: int
     parent_id: str | None = None
+    approximate: bool = False  # no own point: placed at its hromada's (or raion's) places
 
 
 def is_approximate(candidate: Candidate) -> bool:
-    """True for codifier settlements, whose point is their hromada's (no own coordinates)."""
-    return candidate.kind == SETTLEMENT and candidate.id.startswith("katottg:")
+    """True for codifier settlements no source locates, whose point is their hromada's."""
+    return candidate.approximate
 
 
 def admin1_key(surface: str) -> str:
@@ -124,6 +132,7 @@ class Gazetteer:
         self._country_keys: dict[str, str] = index["country_keys"]
         self._countries: dict[str, tuple[str, float | None, float | None]] = index["countries"]
         self._districts: dict[str, tuple[int, ...]] = index["districts"]
+        self._approximate: frozenset[int] = index["approximate"]
         self.max_tokens: int = index["max_tokens"]
         self.stopwords: frozenset[str] = index["stopwords"]
         self.person_names: frozenset[str] = index["person_names"]
@@ -144,7 +153,7 @@ class Gazetteer:
         """Load the index at ``path``, building it there first when missing."""
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
-            index = build_index()
+            index = build_index(path.parent)
             temporary = path.with_suffix(f".tmp{os.getpid()}")
             with temporary.open("wb") as handle:
                 pickle.dump(index, handle, protocol=pickle.HIGHEST_PROTOCOL)
@@ -157,9 +166,35 @@ class Gazetteer:
         return cls(index)
 
     # -- queries -------------------------------------------------------------------------
+    @property
+    def size(self) -> int:
+        """How many settlements, city districts and raions the index holds."""
+        return len(self._ids)
+
+    @property
+    def approximate_count(self) -> int:
+        """How many settlements have no point of their own (placed at their hromada)."""
+        return len(self._approximate)
+
+    def counts_by_country(self) -> list[tuple[str, int]]:
+        """Entries per country, most first."""
+        counts: dict[str, int] = defaultdict(int)
+        for country in self._countries_of:
+            counts[country] += 1
+        return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+
     def lookup(self, surface: str) -> list[Candidate]:
         """Settlements and city districts called ``surface``, most populous first."""
         found = self._keys.get(name_key(surface))
+        if found is None:
+            found = next(
+                (
+                    hit
+                    for form in cyrillic_base_forms(surface)
+                    if (hit := self._keys.get(name_key(form))) is not None
+                ),
+                None,
+            )
         if found is None:
             return []
         positions = (found,) if isinstance(found, int) else found
@@ -258,6 +293,7 @@ class Gazetteer:
                 longitude=longitude if known else None,
                 population=self._populations[position],
                 parent_id=self._ids[parent] if (parent := self._parents.get(position)) else None,
+                approximate=position in self._approximate,
             )
             self._cache[position] = cached
             self._positions[cached.id] = position
@@ -287,8 +323,9 @@ def index_path() -> Path:
 def source_fingerprint() -> str:
     """A digest of the index version and the size and time of every source and builder file."""
     digest = hashlib.sha256(INDEX_VERSION.encode())
-    builders = [Path(__file__), Path(__file__).with_name("romanize.py")]
-    for path in [_cities_path(), _katottg_path(), *sorted(DATA_DIR.glob("*.t*")), *builders]:
+    builders = [Path(__file__), *(Path(__file__).with_name(f) for f in _BUILDER_FILES)]
+    sources = [_cities_path(), _katottg_path(), *sorted(DATA_DIR.glob("*.t*")), *builders]
+    for path in [*sources, *imported_files(data_home())]:
         stat = path.stat()
         digest.update(f"{path.name}:{stat.st_size}:{int(stat.st_mtime)}".encode())
     return digest.hexdigest()[:12]
@@ -316,6 +353,9 @@ def _aliases(field: str) -> list[str]:
     return [alias for alias in field.split("|") if alias]
 
 
+_BUILDER_FILES = ("romanize.py", "imports.py")
+
+
 class _Builder:
     """Accumulates rows and keys while the index is built."""
 
@@ -323,6 +363,7 @@ class _Builder:
         self.rows: list[Row] = []
         self.keys: dict[str, list[int]] = defaultdict(list)
         self.max_tokens = 1
+        self.approximate: set[int] = set()
 
     def add(self, row: Row, names: Iterable[str]) -> int:
         position = len(self.rows)
@@ -352,8 +393,9 @@ def _names_of(city: dict[str, Any]) -> list[str]:
     return [city["name"], *(a for a in usable if len(a) > 3 or not a.isupper())]
 
 
-def build_index() -> dict[str, Any]:
-    """Read the sources and build the index structure that ``Gazetteer`` loads."""
+def build_index(home: Path | None = None) -> dict[str, Any]:
+    """Read the sources (and the user's imports in ``home``) into the index ``Gazetteer``
+    loads."""
     builder = _Builder()
     cities = json.loads(_cities_path().read_text(encoding="utf-8"))
     curated = _read_table("admin1_curated.tsv")
@@ -393,6 +435,8 @@ def build_index() -> dict[str, Any]:
         for alias in _aliases(line[4]):
             if (line[0], line[1]) not in admin1_keys[admin1_key(alias)]:
                 admin1_keys[admin1_key(alias)].append((line[0], line[1]))
+    for path in imported_files(home or data_home()):
+        _add_imported(builder, read_imported(path), admin1_keys, str(path))
 
     countries, country_keys = _countries(cities)
     return {
@@ -406,6 +450,7 @@ def build_index() -> dict[str, Any]:
         "countries": countries,
         "districts": _districts(builder.rows),
         "max_tokens": max(builder.max_tokens, 4),
+        "approximate": frozenset(builder.approximate),
         "stopwords": _word_list("stopwords.txt") | _word_list("person_names.txt"),
         "person_names": _word_list("person_names.txt"),
     }
@@ -497,8 +542,11 @@ def _add_katottg(
         identifier, name, _, ancestors = records[number]
         matched.setdefault(number, position)
         official = romanize_ukrainian(name)
-        # The official romanization is the display name; GeoNames' spelling stays a key.
-        builder.rows[position] = (row[0], official, *row[2:5], raion_of(ancestors), *row[6:])
+        # Where the codifier's name is GeoNames' name spelled another way, the official
+        # romanization becomes the display name (GeoNames' stays a key); a different name (a
+        # recent renaming news has not taken up) stays an alternate.
+        display = official if name_key(official) == name_key(row[1]) else row[1]
+        builder.rows[position] = (row[0], display, *row[2:5], raion_of(ancestors), *row[6:])
         builder.add_names(position, [name, official])
 
     unit_points: dict[str, list[tuple[float, float]]] = defaultdict(list)
@@ -528,6 +576,7 @@ def _add_katottg(
             None,
         )
         city_rows[identifier] = builder.add(row, [name, romanize_ukrainian(name)])
+        builder.approximate.add(city_rows[identifier])
 
     _add_city_districts(builder, records, names, city_rows, oblast_of, cities)
     admin2_keys: dict[str, list[int]] = defaultdict(list)
@@ -589,6 +638,88 @@ def _add_city_districts(
             )
             composite = [f"{c} {d}" for c in city_names for d in district_names]
             builder.add(row, [*district_names, *composite])
+
+
+JOIN_KM = 15.0  # an imported place this close to a located one of its name is that one
+APPROXIMATE_JOIN_KM = 60.0  # a hromada's centre lies this close to its villages
+
+
+def _add_imported(
+    builder: _Builder,
+    result: ReadResult,
+    admin1_keys: dict[str, list[tuple[str, str]]],
+    origin: str,
+) -> None:
+    """Merge a user-added source: a place already in the index gains its names (and its point,
+    when the index only had its hromada's); any other becomes a new entry."""
+    from khronika.places.resolve import haversine_km
+
+    by_id = {row[0]: position for position, row in enumerate(builder.rows)}
+    for place in result.places:
+        code = place.admin1_code or _admin1_code_of(place, admin1_keys, origin)
+        name = display_name(place)
+        names = [place.name, name, *place.aliases]
+        known = by_id.get(place.source_id)
+        if known is not None:
+            builder.add_names(known, names)
+            continue
+        same_name = {
+            position
+            for key in {name_key(n) for n in (place.name, name)}
+            for position in builder.keys.get(key, ())
+            if builder.rows[position][3] == place.country
+            and builder.rows[position][2] == SETTLEMENT
+        }
+        nearest: tuple[float, int] | None = None
+        for position in same_name:
+            row = builder.rows[position]
+            if row[6] is None or row[7] is None:
+                continue
+            km = haversine_km(place.latitude, place.longitude, row[6], row[7])
+            located = position not in builder.approximate
+            if located and km <= JOIN_KM:
+                nearest = (-1.0, position)  # already located here: the same place
+                break
+            if (
+                not located
+                and row[4] == code
+                and km <= APPROXIMATE_JOIN_KM
+                and (nearest is None or km < nearest[0])
+            ):
+                nearest = (km, position)
+        if nearest is not None:
+            position = nearest[1]
+            if position in builder.approximate:
+                row = builder.rows[position]
+                builder.rows[position] = (*row[:6], place.latitude, place.longitude, *row[8:])
+                builder.approximate.discard(position)
+            builder.add_names(position, names)
+            continue
+        row = (
+            place.source_id,
+            name,
+            SETTLEMENT,
+            place.country,
+            code,
+            place.admin2,
+            place.latitude,
+            place.longitude,
+            place.population,
+            None,
+        )
+        by_id[place.source_id] = builder.add(row, names)
+
+
+def _admin1_code_of(
+    place: ImportedPlace, admin1_keys: dict[str, list[tuple[str, str]]], origin: str
+) -> str | None:
+    """The GeoNames admin1 code of an imported place's admin1 name, in its country."""
+    if place.admin1_name is None:
+        return None
+    units = [u for u in admin1_keys.get(admin1_key(place.admin1_name), []) if u[0] == place.country]
+    if not units and place.source_id.startswith("supplement:"):
+        raise ValueError(f"{origin}: unknown parent {place.admin1_name!r} in {place.country}")
+    return units[0][1] if units else None
 
 
 def _mean(points: list[tuple[float, float]]) -> tuple[float | None, float | None]:

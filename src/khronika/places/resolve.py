@@ -39,7 +39,11 @@ NEAR_ANCHOR = 15.0  # at distance 0, falling to 0 at ANCHOR_REACH_KM
 ANCHOR_REACH_KM = 100.0
 DISTANCE_HINT = 40.0
 APPROXIMATE = -1.0
-ALTERNATE_NAME = -8.0  # "Pokrovsk" is Engels' old name: a place called so today comes first
+ALTERNATE_NAME = -5.0  # "Pokrovsk" is Engels' old name: a place called so today comes first
+# A report that names no country is most likely about the war in Ukraine: its Russian
+# spellings ("Volchansk", "Artemovsk") mean the Ukrainian town, not a Russian namesake.
+FALLBACK_COUNTRY = "UA"
+FALLBACK_BONUS = 8.0
 DECISIVE_MARGIN = 15.0
 SAME_PLACE_KM = 10.0
 LOCAL_ADMIN1_CHARS = 80  # how far after a name its "X, Oblast" admin1 may come
@@ -160,6 +164,66 @@ def _local_admin1(span: PlaceSpan, context: PlaceContext) -> Candidate | None:
     return None
 
 
+def _score_parts(
+    candidate: Candidate,
+    span: PlaceSpan,
+    context: PlaceContext,
+    local: Candidate | None,
+    near: tuple[Candidate, float] | None,
+) -> list[tuple[str, float]]:
+    """Why a candidate scores what it does: (reason, points) pairs."""
+    parts = [("population", 2.0 * math.log10(candidate.population + 1))]
+    key = (candidate.country_code, candidate.admin1_code)
+    if local is not None and key == (local.country_code, local.admin1_code):
+        parts.append((f"in {local.name}, named right after it", LOCAL_ADMIN1))
+    elif any(key == (u.country_code, u.admin1_code) for u in context.admin1):
+        parts.append((f"in {candidate.admin1}, named in the report", REPORT_ADMIN1))
+    if candidate.admin2 and any(
+        u.admin2 == candidate.admin2 and u.admin1_code == candidate.admin1_code
+        for u in context.admin2
+    ):
+        parts.append((f"in {candidate.admin2} raion, named in the report", NAMED_ADMIN2))
+    if context.countries:
+        if candidate.country_code in context.countries:
+            parts.append((f"country {candidate.country_code} of the report", CONTEXT_COUNTRY))
+        else:
+            parts.append((f"outside {'/'.join(context.countries)}", FOREIGN_COUNTRY))
+    if candidate.country_code == context.default_country:
+        parts.append(("the outlet's country", DEFAULT_COUNTRY))
+    elif not context.countries and candidate.country_code == FALLBACK_COUNTRY:
+        parts.append(("no country named: Ukraine first", FALLBACK_BONUS))
+    distances = [
+        (d, anchor)
+        for anchor in context.anchors
+        if anchor.id != candidate.id and (d := distance_km(candidate, anchor)) is not None
+    ]
+    if distances:
+        km, anchor = min(distances, key=lambda pair: pair[0])
+        if km < ANCHOR_REACH_KM:
+            parts.append(
+                (f"{km:.0f} km from {anchor.name}", NEAR_ANCHOR * (1 - km / ANCHOR_REACH_KM))
+            )
+    if near is not None:
+        anchor, km = near
+        d = distance_km(candidate, anchor)
+        if d is not None:
+            error = abs(d - km) / max(km, 5.0)
+            parts.append(
+                (
+                    f"{d:.0f} km from {anchor.name} (text: {km:g})",
+                    DISTANCE_HINT * (1 - min(2.0, 2 * error)),
+                )
+            )
+    if is_approximate(candidate):
+        parts.append(("no own point (hromada's)", APPROXIMATE))
+    if candidate.kind == SETTLEMENT and name_key(candidate.name) != name_key(span.surface):
+        parts.append(("matched by a former or foreign name", ALTERNATE_NAME))
+    parent = candidate.parent_id
+    if candidate.kind == CITY_DISTRICT and any(a.id == parent for a in context.anchors):
+        parts.append(("district of a city in the report", NEAR_ANCHOR))
+    return parts
+
+
 def _score(
     candidate: Candidate,
     span: PlaceSpan,
@@ -167,43 +231,36 @@ def _score(
     local: Candidate | None,
     near: tuple[Candidate, float] | None,
 ) -> float:
-    score = 2.0 * math.log10(candidate.population + 1)
-    key = (candidate.country_code, candidate.admin1_code)
-    if local is not None and key == (local.country_code, local.admin1_code):
-        score += LOCAL_ADMIN1
-    elif any(key == (u.country_code, u.admin1_code) for u in context.admin1):
-        score += REPORT_ADMIN1
-    if candidate.admin2 and any(
-        u.admin2 == candidate.admin2 and u.admin1_code == candidate.admin1_code
-        for u in context.admin2
-    ):
-        score += NAMED_ADMIN2
-    if context.countries:
-        in_context = candidate.country_code in context.countries
-        score += CONTEXT_COUNTRY if in_context else FOREIGN_COUNTRY
-    if candidate.country_code == context.default_country:
-        score += DEFAULT_COUNTRY
-    distances = [
-        d
-        for anchor in context.anchors
-        if anchor.id != candidate.id and (d := distance_km(candidate, anchor)) is not None
+    return sum(points for _, points in _score_parts(candidate, span, context, local, near))
+
+
+def explain(
+    span: PlaceSpan,
+    context: PlaceContext,
+    gazetteer: Gazetteer | None = None,
+    near: tuple[Candidate, float] | None = None,
+) -> list[str]:
+    """Readable lines: the chosen place, then every candidate with its score and reasons."""
+    place = resolve(span, context, near=near, gazetteer=gazetteer)
+    lines = [
+        f"{span.surface!r} -> {place.name} ({place.admin1 or '?'}, {place.country_code}) "
+        f"{place.place_kind}, geo_precision {place.geo_precision}, "
+        f"point {place.latitude}, {place.longitude}"
     ]
-    if distances:
-        score += NEAR_ANCHOR * max(0.0, 1 - min(distances) / ANCHOR_REACH_KM)
-    if near is not None:
-        anchor, km = near
-        d = distance_km(candidate, anchor)
-        if d is not None:
-            error = abs(d - km) / max(km, 5.0)
-            score += DISTANCE_HINT * (1 - min(2.0, 2 * error))
-    if is_approximate(candidate):
-        score += APPROXIMATE
-    if candidate.kind == SETTLEMENT and name_key(candidate.name) != name_key(span.surface):
-        score += ALTERNATE_NAME
-    parent = candidate.parent_id
-    if candidate.kind == CITY_DISTRICT and any(a.id == parent for a in context.anchors):
-        score += NEAR_ANCHOR
-    return score
+    local = _local_admin1(span, context)
+    scored = sorted(
+        ((_score_parts(c, span, context, local, near), c) for c in _settlements(span)),
+        key=lambda pair: -sum(p for _, p in pair[0]),
+    )
+    for parts, candidate in scored[:15]:
+        reasons = "; ".join(f"{why} {points:+.1f}" for why, points in parts)
+        total = sum(p for _, p in parts)
+        lines.append(f"  {total:7.1f}  {_label(candidate)} [{candidate.id}]: {reasons}")
+    others = [c for c in span.candidates if c.kind not in (SETTLEMENT, CITY_DISTRICT)]
+    lines.extend(f"     unit  {_label(c)} ({c.kind})" for c in others)
+    if len(scored) > 15:
+        lines.append(f"  ... {len(scored) - 15} more")
+    return lines
 
 
 def _label(candidate: Candidate) -> str:

@@ -80,3 +80,39 @@ def romanize_ukrainian(text: str) -> str:
         word_start = not char.isalpha()
         previous = lower
     return "".join(out)
+
+
+# Case endings of Ukrainian and Russian nouns, longest first, and the nominative endings a
+# stripped stem may take: enough to read "Харкові", "Харькову", "Сумах" without a dictionary.
+_CASE_ENDINGS = (
+    "ові", "еві", "ою", "ею", "ом", "ем", "ах", "ях", "ам", "ям", "ой", "ей", "ий", "ого",
+    "ому", "ім", "ым", "ої", "ої", "і", "у", "ю", "а", "я", "е", "и", "ы",
+)  # fmt: skip
+_NOMINATIVE_ENDINGS = ("", "а", "я", "и", "ы", "ь", "е", "о", "ий", "ій", "ая", "а", "ь")
+_CYRILLIC_WORD = re.compile(r"[\u0400-\u04ff]")
+
+
+def cyrillic_base_forms(name: str) -> list[str]:
+    """Possible nominatives of an inflected Ukrainian or Russian place name, likeliest first.
+
+    Only the last word changes ("Кривому Розі" is left to the dictionary), and a stem's o/e
+    before its last consonant may also be the і of the Ukrainian nominative (Харкова -> Харків).
+    """
+    if not _CYRILLIC_WORD.search(name):
+        return []
+    head, _, last = name.rpartition(" ")
+    lower = last.lower()
+    forms: list[str] = []
+    for ending in _CASE_ENDINGS:
+        if not lower.endswith(ending) or len(lower) - len(ending) < 3:
+            continue
+        stem = last[: len(last) - len(ending)]
+        stems = [stem]
+        if len(stem) > 2 and stem[-2].lower() in "ое":
+            stems.append(stem[:-2] + "і" + stem[-1])
+        for base in stems:
+            for nominative in _NOMINATIVE_ENDINGS:
+                form = f"{head} {base}{nominative}".strip()
+                if form != name and form not in forms:
+                    forms.append(form)
+    return forms
