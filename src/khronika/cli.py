@@ -202,6 +202,11 @@ def build_parser() -> Parser:
     )
     reports.set_defaults(handler=_reports)
 
+    commands.add_parser(
+        "gazetteer",
+        help="the place index: lookup NAME, add geonames CC, add supplement FILE, info",
+        add_help=False,
+    )
     evaluate = commands.add_parser(
         "eval",
         help="score extraction against gold data (acled, ucdp, cases)",
@@ -225,6 +230,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     if arguments[:1] == ["eval"]:  # its options (--help too) belong to the evaluation command
         return _run_eval(arguments[1:])
+    if arguments[:1] == ["gazetteer"]:  # likewise for the gazetteer's own subcommands
+        from khronika.places.command import main as gazetteer_main
+
+        return gazetteer_main(arguments[1:])
     parser = build_parser()
     try:
         args = parser.parse_args(arguments)

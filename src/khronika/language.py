@@ -2,8 +2,8 @@
 
 Letters decide: Latin text is English (the only Latin-script pack), Cyrillic text is Ukrainian
 when letters only Ukrainian uses (і ї є ґ) outnumber those only Russian uses (ы э ъ ё), else
-Russian: almost every Ukrainian sentence has an і. Good enough to route reports between packs; a statistical detector can replace
-this function without changing its callers.
+Russian: almost every Ukrainian sentence has an і. Good enough to route reports between packs;
+a statistical detector can replace this function without changing its callers.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ _SAMPLE = 20_000
 
 
 def detect_language(text: str) -> str | None:
-    """"en", "uk" or "ru"; None when the text has too few letters to tell."""
+    """ "en", "uk" or "ru"; None when the text has too few letters to tell."""
     sample = text[:_SAMPLE]
     latin = len(_LATIN.findall(sample))
     cyrillic = len(_CYRILLIC.findall(sample))

@@ -56,8 +56,19 @@ _INTERCEPTED_BEFORE = re.compile(
     r"(?:shot down|intercepted|destroyed|downed|neutrali[sz]ed)\s+(?:all\s+)?$", re.IGNORECASE
 )
 _CLASH = "Armed clash"
+_SHORT_REPORT = 6  # sentences: a post or a brief, whose lede is its event
 _SUPPORTING_FIRE = frozenset(
-    {"artillery", "mortar", "shelling", "rocket", "grenade", "air-strike", "drone", "landmine"}
+    {
+        "artillery",
+        "mortar",
+        "shelling",
+        "rocket",
+        "grenade",
+        "air-strike",
+        "drone",
+        "landmine",
+        "ied",
+    }
 )
 # A strike that hits civilians is still a strike (TAXONOMY.md), never an attack on civilians.
 _REMOTE_WEAPONS = frozenset(
@@ -74,6 +85,9 @@ _REMOTE_WEAPONS = frozenset(
         "cluster",
     }
 )
+_DISTRICT_AFTER = re.compile(r"\s+(?:district|raion|county)\b", re.IGNORECASE)
+_DISRUPTABLE = _REMOTE_WEAPONS | {"landmine", "ied", "interception"}
+_INTERVENTION = frozenset({"arrest", "arrest-by-authority", "protest-dispersed"})
 _POSSESSIVE = re.compile(r"^['’]s\b")
 
 
@@ -142,7 +156,8 @@ def read_sentences(
             TriggerHit(t, m.start(), m.end())
             for t in pack.triggers
             for m in t.regex.finditer(text, s, e)
-            if t.event_type == "none" or not any(a <= m.start() < b for a, b in negated)
+            if t.event_type == "none"
+            or not (any(a <= m.start() < b for a, b in negated) or _hypothetical(text, s, m, pack))
         ]
         dates = find_dates(text, s, e, published, pack)
         numbers = find_numbers(text, s, e, pack)
@@ -176,6 +191,16 @@ def read_sentences(
     return facts
 
 
+_CLAUSE_BREAK = re.compile(r"[.;:!?]|,\s+(?:and|but|while|as|after)\b|\b(?:that|when|as)\b")
+
+
+def _hypothetical(text: str, sentence_start: int, match: re.Match[str], pack: LanguagePack) -> bool:
+    """Whether the trigger sits in a clause about what may happen ("if Russia was to hit")."""
+    window = text[max(sentence_start, match.start() - 80) : match.start()]
+    clauses = _CLAUSE_BREAK.split(window)
+    return bool(pack.hypothetical.search(clauses[-1]))
+
+
 def _followed_by_settlement(spans: list[PlaceSpan], span: PlaceSpan) -> bool:
     following = next((s for s in spans if s.start > span.end), None)
     if following is None or following.start - span.end > 4:
@@ -205,6 +230,8 @@ def _event_places(text: str, facts: SentenceFacts, pack: LanguagePack) -> list[_
         possessive = bool(_POSSESSIVE.match(after))
         if not possessive and pack.place_roles["title_after"].match(after.lstrip()):
             continue
+        if _DISTRICT_AFTER.match(after) and "city_district" not in kinds:
+            continue  # "the Nikopol district": the raion around the town, not the town
         if possessive and _followed_by_settlement(facts.places, span):
             references.append(span)  # "Kherson's Antonivka suburb": Antonivka is the place
             continue
@@ -274,6 +301,8 @@ class MentionBuilder:
             frame.figures.extend((f, facts) for f in facts.figures)
             frame.facts.append(facts)
             return
+        if trigger.trigger.generic and not places and not facts.figures and self.current is None:
+            return  # "an attack" with nothing to anchor it is talk about the war, not an event
         frames = self._frames_for(facts, places)
         first = frames[0]
         for frame in frames:
@@ -413,6 +442,8 @@ class MentionBuilder:
         if kind is None:
             return None
         event_type, sub_event_type, type_evidence = kind
+        if frame.place is None and not frame.background and not self._anchored(frame):
+            return None
         date_value, precision, date_end, date_evidence = self._date(frame)
         place = frame.place or (None if frame.background else self._report_place())
         evidence = {"event_type": type_evidence}
@@ -445,6 +476,14 @@ class MentionBuilder:
             ordinal=frame.ordinal,
         )
 
+    def _anchored(self, frame: Frame) -> bool:
+        """A placeless frame is kept only with something concrete: a casualty figure, a counted
+        weapon, or a lede in a short report (a Telegram post names its place elsewhere)."""
+        if frame.figures or frame.weapons:
+            return True
+        first = next((f for f in self.frames if not f.background), None)
+        return frame is first and len(self.facts) <= _SHORT_REPORT
+
     def _event_type(self, frame: Frame) -> tuple[str, str, Evidence] | None:
         real = [t for t in frame.triggers if t.trigger.event_type != "none"]
         if not real:
@@ -453,21 +492,10 @@ class MentionBuilder:
                 return None
             real = [inherited]
         specific = [t for t in real if not t.trigger.generic]
-        interceptions = [t for t in specific if t.trigger.name == "interception"]
-        if interceptions and not self._impact(frame):
-            chosen = interceptions[0]
+        if not specific:
+            chosen = self._report_type() or max(real, key=lambda t: t.trigger.strength)
         else:
-            pool = [t for t in specific if t.trigger.name != "interception"] or specific
-            if pool:
-                chosen = max(pool, key=lambda t: (t.trigger.strength, -t.start))
-                clash = next((t for t in pool if t.trigger.sub_event_type == _CLASH), None)
-                if clash is not None and chosen.trigger.name in _SUPPORTING_FIRE:
-                    chosen = clash  # fire in support of fighting on the ground: ACLED codes a clash
-                remote = [t for t in pool if t.trigger.name in _REMOTE_WEAPONS]
-                if chosen.trigger.sub_event_type == "Attack" and remote:
-                    chosen = max(remote, key=lambda t: (t.trigger.strength, -t.start))
-            else:
-                chosen = self._report_type() or max(real, key=lambda t: t.trigger.strength)
+            chosen = _choose_type(specific, self._impact(frame))
         rule = f"trigger:{chosen.trigger.name}"
         evidence = Evidence(
             self.report.id, chosen.start, chosen.end, self.text[chosen.start : chosen.end], rule
@@ -693,6 +721,44 @@ _SAID_BEFORE = re.compile(
     r"(?: later| late| early)?(?: on| in| during)?\s*$",
     re.IGNORECASE,
 )
+
+
+def _choose_type(specific: list[TriggerHit], impact: bool) -> TriggerHit:
+    """The frame's type among its specific triggers, by ACLED's conventions."""
+    interceptions = [t for t in specific if t.trigger.name == "interception"]
+    pool = [t for t in specific if t.trigger.name != "interception"] or specific
+    chosen = max(pool, key=lambda t: (t.trigger.strength, -t.start))
+    names = {t.trigger.name for t in pool}
+    if interceptions and chosen.trigger.name in _DISRUPTABLE and not impact:
+        return interceptions[0]  # everything was shot down or defused: nothing hit
+    clash = next((t for t in pool if t.trigger.sub_event_type == _CLASH), None)
+    if clash is not None and chosen.trigger.name in _SUPPORTING_FIRE:
+        return clash  # fire in support of fighting on the ground: ACLED codes a clash
+    if clash is not None and chosen.trigger.sub_event_type == "Arrests":
+        return clash  # arrests at the end of a clash are part of it
+    remote = [t for t in pool if t.trigger.name in _REMOTE_WEAPONS]
+    if chosen.trigger.sub_event_type == "Attack" and remote:
+        return max(remote, key=lambda t: (t.trigger.strength, -t.start))
+    if chosen.trigger.event_type == "Protests" or "protest" in names:
+        dispersal = next((t for t in pool if t.trigger.name in _INTERVENTION), None)
+        if dispersal is not None and chosen.trigger.sub_event_type in (
+            "Peaceful protest",
+            "Arrests",
+        ):
+            return _as_intervention(dispersal)
+    return chosen
+
+
+def _as_intervention(hit: TriggerHit) -> TriggerHit:
+    """Arrests at a protest make it a protest with intervention (ACLED)."""
+    trigger = Trigger(
+        name=f"protest+{hit.trigger.name}",
+        regex=hit.trigger.regex,
+        event_type="Protests",
+        sub_event_type="Protest with intervention",
+        strength=hit.trigger.strength,
+    )
+    return TriggerHit(trigger, hit.start, hit.end)
 
 
 def _event_date(facts: SentenceFacts, text: str) -> TimeExpression | None:

@@ -67,6 +67,7 @@ class LanguagePack:
     claim_cue: re.Pattern[str]
     denial_cue: re.Pattern[str]
     negated_event: re.Pattern[str]
+    hypothetical: re.Pattern[str]
     speakers: tuple[Lexeme, ...]
     person_titles: re.Pattern[str]
     reporting_verbs: re.Pattern[str]
@@ -150,6 +151,7 @@ def load_pack(code: str) -> LanguagePack:
         claim_cue=_alternation(data["events"]["claim_cues"]),
         denial_cue=_alternation(data["events"]["denial_cues"]),
         negated_event=_alternation(data["events"]["negations"]),
+        hypothetical=_alternation(data["events"]["hypothetical"]),
         speakers=_lexemes(data["attribution"]["speakers"]),
         person_titles=_alternation(data["attribution"]["person_titles"]),
         reporting_verbs=_alternation(data["attribution"]["reporting_verbs"]),
