@@ -43,6 +43,7 @@ class _Patterns:
 _ISO = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 _DOTTED = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.(\d{4})(?![\d])")
 _YEAR_ALONE = re.compile(r"\bin (\d{4})\b")
+_ANY_DIGIT = re.compile(r"\d")  # every absolute date pattern has a digit: most sentences none
 
 
 @cache
@@ -131,6 +132,8 @@ def _absolute(
     pats: _Patterns,
 ) -> list[TimeExpression]:
     out: list[TimeExpression] = []
+    if not _ANY_DIGIT.search(text, start, end):
+        return out
     for m in _ISO.finditer(text, start, end):
         d = _safe_date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
         if d:

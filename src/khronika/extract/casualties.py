@@ -9,7 +9,9 @@ an age ("65-year-old") or inside a date ("May 10") never is.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
+from functools import cached_property
 
 from khronika.extract.numbers import NumberMatch
 from khronika.lang import LanguagePack
@@ -141,39 +143,63 @@ class _Token:
 
 
 class _SentenceView:
-    """Precomputed lookups over one sentence so each number is checked in a few steps."""
+    """Lookups over one sentence so each number is checked in a few steps.
+
+    Each lookup is built on first use: most sentences have no number and no casualty word,
+    and their figures (none) need only the statements-of-none and single-person patterns.
+    """
 
     def __init__(self, text: str, start: int, end: int, pack: LanguagePack) -> None:
         self.text = text
         self.start = start
         self.end = end
         self.pack = pack
-        self.tokens = [
+
+    @cached_property
+    def tokens(self) -> list[_Token]:
+        return [
             _Token(m.start(), m.end(), m.group(0).lower(), m.group(0))
-            for m in _TOKEN.finditer(text, start, end)
+            for m in _TOKEN.finditer(self.text, self.start, self.end)
         ]
-        self.index_at = {t.start: i for i, t in enumerate(self.tokens)}
-        self.keyword_at: dict[int, tuple[FigureKind, int, str]] = {}
-        for kind, regex in (("killed", pack.killed), ("injured", pack.injured)):
-            for m in regex.finditer(text, start, end):
-                self.keyword_at.setdefault(m.start(), (kind, m.end(), m.group(0).lower()))  # type: ignore[arg-type]
-        self.person_at: dict[int, tuple[str, int, bool]] = {}
-        for lex in pack.person_nouns:
-            for m in lex.regex.finditer(text, start, end):
-                self.person_at.setdefault(
-                    m.start(), (lex.value, m.end(), bool(lex.extra.get("subset")))
-                )
-        self.thing_at = {m.start(): m.end() for m in pack.not_persons.finditer(text, start, end)}
-        self.qualifier_end: dict[int, Qualifier] = {}
-        for lex in pack.qualifiers:
-            for m in lex.regex.finditer(text, start, end):
-                self.qualifier_end[m.end()] = lex.value  # type: ignore[assignment]
+
+    @cached_property
+    def _token_starts(self) -> list[int]:
+        return [t.start for t in self.tokens]
+
+    @cached_property
+    def keyword_at(self) -> dict[int, tuple[FigureKind, int, str]]:
+        found: dict[int, tuple[FigureKind, int, str]] = {}
+        for kind, regex in (("killed", self.pack.killed), ("injured", self.pack.injured)):
+            for m in regex.finditer(self.text, self.start, self.end):
+                found.setdefault(m.start(), (kind, m.end(), m.group(0).lower()))  # type: ignore[arg-type]
+        return found
+
+    @cached_property
+    def person_at(self) -> dict[int, tuple[str, int, bool]]:
+        found: dict[int, tuple[str, int, bool]] = {}
+        for lex in self.pack.person_nouns:
+            for m in lex.regex.finditer(self.text, self.start, self.end):
+                found.setdefault(m.start(), (lex.value, m.end(), bool(lex.extra.get("subset"))))
+        return found
+
+    @cached_property
+    def thing_at(self) -> dict[int, int]:
+        return {
+            m.start(): m.end()
+            for m in self.pack.not_persons.finditer(self.text, self.start, self.end)
+        }
+
+    @cached_property
+    def qualifier_end(self) -> dict[int, Qualifier]:
+        found: dict[int, Qualifier] = {}
+        for lex in self.pack.qualifiers:
+            for m in lex.regex.finditer(self.text, self.start, self.end):
+                found[m.end()] = lex.value  # type: ignore[assignment]
+        return found
 
     def token_index_from(self, offset: int) -> int:
-        for i, token in enumerate(self.tokens):
-            if token.start >= offset:
-                return i
-        return len(self.tokens)
+        """Index of the first token starting at or after ``offset`` (tokens are in order)."""
+        return bisect_left(self._token_starts, offset)
 
     def qualifier_before(self, offset: int) -> Qualifier:
         stripped = offset
@@ -316,9 +342,11 @@ def _number_then_keyword(
         if token.text[:1].isupper() and token.text.isalpha():
             i += 1  # nationalities and names of units: "One Ukrainian Government soldier"
             continue
-        if token.lower == "," and view.pack.subset_cue.match(view.text, view.tokens[i].end + 1):
-            closing = view.text.find(",", view.tokens[i].end + 1, view.end)
-            if closing > 0:  # "seven people, including two children, were killed"
+        if token.lower == ",":
+            closing = view.text.find(",", token.end + 1, view.end)
+            aside = view.text[token.end : closing] if closing > 0 else ""
+            if aside and view.pack.subset_cue.search(aside):
+                # ", including two children," or ", three children among them,": an aside
                 i = view.token_index_from(closing + 1)
                 continue
         if token.lower in ("and", ",") and i + 1 < len(view.tokens):
@@ -472,7 +500,7 @@ def _single_persons(
             if any(s <= m.start() < e or m.start() <= s < m.end() for s, e in taken):
                 continue
             number = NumberMatch(m.start(), m.end(), 1)
-            kind = _keyword_after_phrase(view, m.end()) or _keyword_before_phrase(view, m.start())
+            kind = _keyword_before_phrase(view, m.start()) or _keyword_after_phrase(view, m.end())
             if kind is None:
                 continue
             group = _group_in(view, m.start(), m.end())
@@ -498,11 +526,7 @@ def _keyword_after_phrase(view: _SentenceView, offset: int) -> FigureKind | None
         if token.start in view.person_at:
             i = view.token_index_from(view.person_at[token.start][1])
             continue
-        if (
-            token.lower not in _LINKING
-            and token.lower not in _JOINING
-            and not token.lower.isdigit()
-        ):
+        if token.lower not in _LINKING and token.lower not in _JOINING and token.lower != ",":
             return None
         i += 1
     return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 from khronika.lang import LanguagePack
 
@@ -12,6 +13,7 @@ _DIGITS = re.compile(r"(?<![\w.,-])(\d{1,3}(?:,\d{3})+|\d+)(?![\w]|[.,]\d)")
 _WORD = re.compile(r"[A-Za-z\u00C0-\u024F\u0400-\u04FF'’]+")
 # Articles count only in "a dozen", "a hundred", "a couple of".
 _ARTICLES = {"a", "an", "no", "single"}
+_COUNTED_AFTER_ARTICLE = ("dozen", "hundred", "thousand", "couple")
 
 
 @dataclass(frozen=True)
@@ -42,11 +44,51 @@ def find_numbers(text: str, start: int, end: int, pack: LanguagePack) -> list[Nu
     return result
 
 
+@dataclass(frozen=True)
+class _NumberWords:
+    """What a pack's number words need precompiled, so most sentences are ruled out fast."""
+
+    starters: frozenset[str]  # words a number in words can begin with (articles aside)
+    any_number_word: re.Pattern[str]  # found in every sentence that has a number in words
+    vague: tuple[tuple[str, int | None, re.Pattern[str]], ...]
+    any_vague: re.Pattern[str] | None  # found in every sentence that has a vague word
+
+
+@cache
+def _number_words(pack: LanguagePack) -> _NumberWords:
+    starters = (set(pack.number_units) | set(pack.number_tens)) - _ARTICLES
+    # "a dozen": an article counts only before one of these (see _article_counts).
+    words = sorted(starters | set(_COUNTED_AFTER_ARTICLE), key=len, reverse=True)
+    letters = r"A-Za-z\u00C0-\u024F\u0400-\u04FF'’"  # the letters of _WORD
+    any_word = "|".join(map(re.escape, words))
+    vague_words = sorted(pack.vague_numbers, key=len, reverse=True)
+    return _NumberWords(
+        starters=frozenset(starters),
+        any_number_word=re.compile(rf"(?<![{letters}])(?i:{any_word})(?![{letters}])"),
+        vague=tuple(
+            (word, value, re.compile(rf"(?<![\w-]){re.escape(word)}(?![\w])", re.I))
+            for word, value in pack.vague_numbers.items()
+        ),
+        any_vague=re.compile(
+            rf"(?<![\w-])(?:{'|'.join(map(re.escape, vague_words))})(?![\w])", re.I
+        )
+        if vague_words
+        else None,
+    )
+
+
 def _word_numbers(text: str, start: int, end: int, pack: LanguagePack) -> list[NumberMatch]:
+    known = _number_words(pack)
+    if not known.any_number_word.search(text[start:end]):  # a slice: lookbehind stops at start
+        return []
     words = [(m.start(), m.end(), m.group(0).lower()) for m in _WORD.finditer(text, start, end)]
     matches: list[NumberMatch] = []
     i = 0
     while i < len(words):
+        word = words[i][2]
+        if word not in known.starters and word not in ("a", "an") and "-" not in word:
+            i += 1  # _parse_words would stop at this word at once
+            continue
         parsed = _parse_words(words, i, text, pack)
         if parsed is None:
             i += 1
@@ -104,19 +146,17 @@ def _article_counts(words: list[tuple[int, int, str]], j: int) -> bool:
     return (
         j + 1 < len(words)
         and words[j][2] in ("a", "an")
-        and words[j + 1][2]
-        in (
-            "dozen",
-            "hundred",
-            "thousand",
-            "couple",
-        )
+        and words[j + 1][2] in _COUNTED_AFTER_ARTICLE
     )
 
 
 def _vague_numbers(text: str, start: int, end: int, pack: LanguagePack) -> list[NumberMatch]:
+    known = _number_words(pack)
+    sentence = text[start:end]
+    if known.any_vague is None or not known.any_vague.search(sentence):
+        return []
     matches = []
-    for word, value in pack.vague_numbers.items():
-        for m in re.finditer(rf"(?<![\w-]){re.escape(word)}(?![\w])", text[start:end], re.I):
+    for word, value, regex in known.vague:
+        for m in regex.finditer(sentence):
             matches.append(NumberMatch(start + m.start(), start + m.end(), value, word=word))
     return matches
