@@ -1,9 +1,10 @@
 """Scoring against UCDP GED rows: each source headline is a report, the row is the event.
 
-A row's main event is the first event of the first headline (in the row's order) that
-yields any event: UCDP lists the sources of one event, so the first headline Khronika can
-read stands for the row, and later headlines are not searched for a better fit (that would
-let a noisy extractor pick among guesses).
+UCDP lists several sources of one event, so the row's headlines are reconciled as Khronika
+reconciles reports of one event: each headline's main event is taken (in the row's order); the
+row's event is the first of them, with the most precise location any of them gives (a settlement
+beats a region, geo_precision 1 beats 2) and the casualty figure of the latest headline that
+gives one (later figures supersede earlier ones). No headline is searched beyond its main event.
 """
 
 from __future__ import annotations
@@ -215,6 +216,7 @@ def score_ucdp(
 
 
 def _main_event(gold: UcdpGold, extractor: Extractor) -> EventDict | None:
+    mains: list[EventDict] = []
     for number, headline in enumerate(gold.headlines, start=1):
         report = Report(
             id=f"{gold.row_id}:{number}",
@@ -227,8 +229,27 @@ def _main_event(gold: UcdpGold, extractor: Extractor) -> EventDict | None:
         )
         events, _ = run_extractor(extractor, report)
         if events:
-            return events[0]
-    return None
+            mains.append(events[0])
+    return _reconcile(mains) if mains else None
+
+
+def _reconcile(mains: list[EventDict]) -> EventDict:
+    """One event from the main events of several reports of it (see the module docstring)."""
+    event = dict(mains[0])
+    located = [e for e in mains if location_of(e).get("latitude") is not None]
+    if located:
+        event["location"] = min(located, key=_place_rank)["location"]
+    stated = [e for e in mains if (e.get("fatalities") or {}).get("best") is not None]
+    if stated:
+        event["fatalities"] = stated[-1]["fatalities"]
+    return event
+
+
+def _place_rank(event: EventDict) -> tuple[int, int]:
+    location = location_of(event)
+    kind_rank = {"city_district": 0, "settlement": 0, "unknown": 1, "admin1": 2}
+    precision = location.get("geo_precision")
+    return (kind_rank.get(str(location.get("place_kind")), 3), precision if precision else 3)
 
 
 def _score_row(gold: UcdpGold, main: EventDict | None, result: EvalResult) -> None:

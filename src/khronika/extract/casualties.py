@@ -408,7 +408,15 @@ def _qualifier_start(view: _SentenceView, end_offset: int) -> int:
 
 def _is_verb_form(keyword: str) -> bool:
     last = keyword.split()[-1]
-    return last.endswith(("ing", "ed")) or last in ("hurt", "dead", "left")
+    return last.endswith(("ing", "ed")) or last in (
+        "hurt",
+        "dead",
+        "left",
+        "kills",
+        "kill",
+        "wounds",
+        "injures",
+    )
 
 
 def _toll_to_number(view: _SentenceView, number: NumberMatch, earlier: bool) -> list[RawFigure]:
