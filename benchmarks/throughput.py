@@ -53,16 +53,16 @@ ACCURACY_FIELDS = (
 STAGE_FUNCTIONS = (
     ("khronika.pipeline", "extract_mentions", "mention building (frames, types, actors)"),
     ("khronika.pipeline", "reconcile", "reconcile into events"),
-    ("khronika.extract.mentions", "read_sentences", "sentence cues (triggers, actors; inline)"),
-    ("khronika.extract.mentions", "split_sentences", "sentence split"),
-    ("khronika.extract.mentions", "attribute", "attribution"),
-    ("khronika.extract.mentions", "person_spans", "attribution"),
-    ("khronika.extract.mentions", "find_dates", "dates"),
-    ("khronika.extract.mentions", "find_numbers", "numbers"),
-    ("khronika.extract.mentions", "find_figures", "casualty figures"),
-    ("khronika.extract.mentions", "spot_places", "place spotting"),
-    ("khronika.extract.mentions", "build_context", "place resolution"),
-    ("khronika.extract.mentions", "resolve", "place resolution"),
+    ("khronika.extraction.mentions", "read_sentences", "sentence cues (triggers, actors; inline)"),
+    ("khronika.extraction.mentions", "split_sentences", "sentence split"),
+    ("khronika.extraction.mentions", "attribute", "attribution"),
+    ("khronika.extraction.mentions", "person_spans", "attribution"),
+    ("khronika.extraction.mentions", "find_dates", "dates"),
+    ("khronika.extraction.mentions", "find_numbers", "numbers"),
+    ("khronika.extraction.mentions", "find_figures", "casualty figures"),
+    ("khronika.extraction.mentions", "spot_places", "place spotting"),
+    ("khronika.extraction.mentions", "build_context", "place resolution"),
+    ("khronika.extraction.mentions", "resolve", "place resolution"),
 )
 PIPELINE_REST = "pipeline rest (pack lookup, event split)"
 

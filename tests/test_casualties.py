@@ -2,8 +2,8 @@
 
 import pytest
 
-from khronika.extract.casualties import find_figures
-from khronika.extract.numbers import find_numbers
+from khronika.extraction.casualties import find_figures
+from khronika.extraction.numbers import find_numbers
 from khronika.lang import load_pack
 
 PACK = load_pack("en")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from khronika.extract.mentions import extract_mentions
+from khronika.extraction.mentions import extract_mentions
 from khronika.lang import load_pack
 from khronika.language import detect_language
 from khronika.places import Gazetteer

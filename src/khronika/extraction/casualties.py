@@ -13,7 +13,7 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from functools import cached_property
 
-from khronika.extract.numbers import NumberMatch
+from khronika.extraction.numbers import NumberMatch
 from khronika.lang import LanguagePack
 from khronika.records import FigureKind, Qualifier
 

@@ -14,10 +14,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from khronika.extract.attribution import Attribution, attribute, person_spans
-from khronika.extract.casualties import RawFigure, find_figures
-from khronika.extract.numbers import NumberMatch, find_numbers
-from khronika.extract.sentences import Sentence, split_sentences
+from khronika.extraction.attribution import Attribution, attribute, person_spans
+from khronika.extraction.casualties import RawFigure, find_figures
+from khronika.extraction.numbers import NumberMatch, find_numbers
+from khronika.extraction.sentences import Sentence, split_sentences
 from khronika.lang import LanguagePack, Trigger
 from khronika.places import (
     Gazetteer,

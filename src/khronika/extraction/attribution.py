@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from khronika.extract.sentences import Sentence
+from khronika.extraction.sentences import Sentence
 from khronika.lang import LanguagePack
 
 _NAME = r"(?:[A-Z][a-zà-ž'’]+(?:-[A-Z][a-zà-ž'’]+)?)"
