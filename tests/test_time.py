@@ -33,7 +33,7 @@ def resolve(text: str, published: date | None = THURSDAY) -> list[tuple[str, str
         ("On the night of 4 to 5 May.", ("4 to 5 May", "2024-05-05", "day", False)),
         ("Published 2024-05-01.", ("2024-05-01", "2024-05-01", "day", False)),
         ("Dated 01.05.2024.", ("01.05.2024", "2024-05-01", "day", False)),
-        ("In March 2023 it began.", ("In March 2023", "2023-03-01", "month", False)),
+        ("In March 2023 it began.", ("March 2023", "2023-03-01", "month", False)),
     ],
 )
 def test_expressions_resolve_against_publication(

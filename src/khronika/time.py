@@ -36,13 +36,12 @@ class _Patterns:
     month_day_year: re.Pattern[str]
     month_year: re.Pattern[str]
     weekday: re.Pattern[str]
-    night_of: re.Pattern[str]
     since_prefix: re.Pattern[str]
+    year_alone: re.Pattern[str]
 
 
 _ISO = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 _DOTTED = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.(\d{4})(?![\d])")
-_YEAR_ALONE = re.compile(r"\bin (\d{4})\b")
 _ANY_DIGIT = re.compile(r"\d")  # every absolute date pattern has a digit: most sentences none
 
 
@@ -50,12 +49,13 @@ _ANY_DIGIT = re.compile(r"\d")  # every absolute date pattern has a digit: most 
 def _patterns(pack: LanguagePack) -> _Patterns:
     months = "|".join(sorted(map(re.escape, pack.months), key=len, reverse=True))
     weekdays = "|".join(map(re.escape, pack.weekdays))
-    ordinal = r"(\d{1,2})(?:st|nd|rd|th)?"
-    day_range = rf"{ordinal}(?:\s*(?:-|–|to|and)\s*{ordinal})?"
+    grammar = pack.grammar
+    ordinal = rf"(\d{{1,2}}){grammar.ordinal_suffix}"
+    day_range = rf"{ordinal}(?:\s*(?:{grammar.range_joiner})\s*{ordinal})?"
     year = r"(?:,?\s+(\d{4}))?(?![\w])"
     return _Patterns(
         day_month_year=re.compile(
-            rf"(?<!\d){day_range}(?: of)?\s+({months}){year}",
+            rf"(?<!\d){day_range}{grammar.day_of}\s+({months}){year}",
             re.IGNORECASE,
         ),
         month_day_year=re.compile(
@@ -63,20 +63,15 @@ def _patterns(pack: LanguagePack) -> _Patterns:
             re.IGNORECASE,
         ),
         month_year=re.compile(
-            rf"(?<![\w])(?:in |during |since |early |late |mid-)?({months})\s+(\d{{4}})(?![\w])",
+            rf"(?<![\w])({months})\s+(\d{{4}})(?![\w])",
             re.IGNORECASE,
         ),
         weekday=re.compile(
-            rf"(?<![\w])(?:on |late on |early on |last |this )?({weekdays})(?:'s)?"
-            r"(?: (morning|afternoon|evening|night))?(?![\w])",
+            rf"(?<![\w]){grammar.weekday_prefix}({weekdays}){grammar.weekday_suffix}(?![\w])",
             re.IGNORECASE,
         ),
-        night_of=re.compile(r"night (?:of|from|to)\b", re.IGNORECASE),
-        since_prefix=re.compile(
-            r"(?:since|from|starting|beginning|as of)\s+"
-            r"(?:the\s+(?:start|beginning)\s+of\s+|early\s+|late\s+|mid-)?$",
-            re.IGNORECASE,
-        ),
+        since_prefix=grammar.since_prefix,
+        year_alone=grammar.year_alone,
     )
 
 
@@ -149,8 +144,10 @@ def _absolute(
             out.append(expr)
     for m in pats.month_day_year.finditer(text, start, end):
         month_word, first, second, year = m.group(1), m.group(2), m.group(3), m.group(4)
-        if month_word.lower() == "may" and not (year or m.group(0)[0].isupper()):
-            continue  # the verb "may"
+        if month_word.lower() in pack.grammar.month_needs_capital and not (
+            year or m.group(0)[0].isupper()
+        ):
+            continue  # "it may rain"
         expr = _day_month(m, int(first), second, month_word, year, published, pack, "month-day")
         if expr:
             out.append(expr)
@@ -158,7 +155,7 @@ def _absolute(
         month = pack.months[m.group(1).lower()]
         d = date(int(m.group(2)), month, 1)
         out.append(TimeExpression(m.start(), m.end(), d, "month", "month-year"))
-    for m in _YEAR_ALONE.finditer(text, start, end):
+    for m in pats.year_alone.finditer(text, start, end):
         year = int(m.group(1))
         if 1900 < year < 2100:
             out.append(TimeExpression(m.start(), m.end(), date(year, 1, 1), "year", "year"))
@@ -176,7 +173,7 @@ def _day_month(
     rule: str,
 ) -> TimeExpression | None:
     month = pack.months[month_word.lower()]
-    if month_word.lower() in ("mar", "may", "jun") and not month_word[0].isupper():
+    if month_word.lower() in pack.grammar.month_needs_capital and not month_word[0].isupper():
         return None
     d = _safe_date(int(year), month, day) if year else _infer_year(month, day, published)
     if d is None:
@@ -220,7 +217,7 @@ def _relative(
     for m in pats.weekday.finditer(text, start, end):
         target = pack.weekdays[m.group(1).lower()]
         back = (published.weekday() - target) % 7
-        if m.group(0).lower().startswith("last ") and back == 0:
+        if m.group(0).lower().startswith(pack.grammar.last_weekday) and back == 0:
             back = 7
         d = published - timedelta(days=back)
         out.append(TimeExpression(m.start(), m.end(), d, "day", "weekday", relative=True))

@@ -10,14 +10,26 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 from khronika.extraction.sentences import Sentence
 from khronika.lang import LanguagePack
 
-_NAME = r"(?:[A-Z][a-zà-ž'’]+(?:-[A-Z][a-zà-ž'’]+)?)"
-_PERSON_AFTER_TITLE = re.compile(rf"\s+((?:{_NAME})(?:\s+{_NAME}){{0,2}})")
-_ROLE_BEFORE = re.compile(r"((?:[A-Z][\w'’.-]+\s+){0,3})$")
-_PRONOUN = re.compile(r"^(?:\W*\w+\W+){0,3}?\b(he|she|they|it)\s", re.IGNORECASE)
+
+@dataclass(frozen=True)
+class _NamePatterns:
+    person_after_title: re.Pattern[str]
+    role_before: re.Pattern[str]
+
+
+@cache
+def _name_patterns(pack: LanguagePack) -> _NamePatterns:
+    """Names are told by their capitals, so these patterns are case-sensitive."""
+    name = f"(?:{pack.grammar.name})"
+    return _NamePatterns(
+        person_after_title=re.compile(rf"\s+({name}(?:\s+{name}){{0,2}})"),
+        role_before=re.compile(pack.grammar.role_before),
+    )
 
 
 @dataclass(frozen=True)
@@ -78,7 +90,7 @@ def _attribute_sentence(
     if speaker is None:
         speaker = _named_person(text, sentence, people, verb.start())
     if speaker is None and last is not None and last.speaker:
-        pronoun = _PRONOUN.match(sentence.text)
+        pronoun = pack.grammar.pronoun.match(sentence.text)
         if pronoun and sentence.start + pronoun.start(1) < verb.start():
             start = sentence.start + pronoun.start(1)
             return Attribution(
@@ -133,11 +145,11 @@ def _learn_people(
     text: str, sentence: Sentence, pack: LanguagePack, people: dict[str, _Person]
 ) -> None:
     for title in pack.person_titles.finditer(text, sentence.start, sentence.end):
-        after = _PERSON_AFTER_TITLE.match(text, title.end(), sentence.end)
+        after = _name_patterns(pack).person_after_title.match(text, title.end(), sentence.end)
         if not after:
             continue
         name = after.group(1)
-        role_before = _ROLE_BEFORE.search(text[sentence.start : title.start()])
+        role_before = _name_patterns(pack).role_before.search(text[sentence.start : title.start()])
         role_words = (role_before.group(1).strip() + " " if role_before else "") + title.group(0)
         role = role_words.strip()
         role = role[0].upper() + role[1:]
@@ -150,7 +162,7 @@ def person_spans(text: str, sentence: Sentence, pack: LanguagePack) -> list[tupl
     the name ("President Volodymyr Zelenskyy", "Governor Oleh Synyehubov")."""
     spans = []
     for title in pack.person_titles.finditer(text, sentence.start, sentence.end):
-        after = _PERSON_AFTER_TITLE.match(text, title.end(), sentence.end)
+        after = _name_patterns(pack).person_after_title.match(text, title.end(), sentence.end)
         if after:
             spans.append((after.start(1), after.end(1)))
     return spans

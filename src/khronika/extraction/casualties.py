@@ -11,110 +11,16 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 
 from khronika.extraction.numbers import NumberMatch
 from khronika.lang import LanguagePack
 from khronika.records import FigureKind, Qualifier
 
-_TOKEN = re.compile(r"[\w'’]+(?:-[\w'’]+)*|[^\w\s]")
-# Words that may stand between a number and its death/injury word.
-_LINKING = frozenset(
-    [
-        "were",
-        "was",
-        "have",
-        "has",
-        "had",
-        "been",
-        "being",
-        "are",
-        "is",
-        "got",
-        "get",
-        "be",
-        "reportedly",
-        "also",
-        "later",
-        "allegedly",
-        "reported",
-        "confirmed",
-        "officially",
-        "all",
-        "more",
-        "other",
-        "others",
-        "further",
-        "additional",
-        "total",
-        "in",
-        "the",
-        "a",
-        "as",
-        "result",
-        "including",
-        "reported",
-        "subsequently",
-        "then",
-        "each",
-        "critically",
-        "seriously",
-        "severely",
-        "slightly",
-        "lightly",
-        "badly",
-        "mortally",
-        "people's",
-        "among",
-        "may",
-        "might",
-        "could",
-        "likely",
-        "probably",
-        "believed",
-        "feared",
-        "thought",
-        "said",
-    ]
-)
-_ADJECTIVES = frozenset(
-    [
-        "more",
-        "other",
-        "local",
-        "elderly",
-        "young",
-        "civilian",
-        "military",
-        "ukrainian",
-        "russian",
-        "innocent",
-        "unarmed",
-        "injured",
-        "wounded",
-        "additional",
-        "further",
-        "peaceful",
-        "ordinary",
-        "adult",
-        "older",
-        "younger",
-    ]
-)
-# A single person joined to a counted group: "a woman and her two children were killed".
-_JOINING = frozenset(
-    ["and", "her", "his", "their", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
-)
-_AGE_BEFORE = re.compile(r"(?:aged|age of|age)\s*$", re.IGNORECASE)
-_AGE_AFTER = re.compile(r"^\s*-?\s*(?:year|yr)s?[- ]old", re.IGNORECASE)
-_NO_BEFORE = re.compile(r"(?:\bno|\bnot a single)\s*$", re.IGNORECASE)
+_TOKEN = re.compile(r"[\w'’ʼ]+(?:-[\w'’ʼ]+)*|[^\w\s]")
 _TO_BEFORE = re.compile(r"(?:\bto|\bat|\breached|\breaching|\bof)\s*$", re.IGNORECASE)
 _TOLL = re.compile(r"\btoll\b|\bnumber of (?:the )?(\w+)", re.IGNORECASE)
 _MAX_CHAIN = 9
-_AMONG_AFTER = re.compile(
-    r"[^.;,]{0,30}?\bamong (?:the )?(?:dead|killed|injured|wounded|victims|casualties)\b",
-    re.IGNORECASE,
-)
 
 
 @dataclass(frozen=True)
@@ -278,7 +184,12 @@ def _candidates(
             continue
         before = view.text[max(view.start, number.start - 20) : number.start]
         after = view.text[number.end : number.end + 12]
-        if _AGE_BEFORE.search(before) or _AGE_AFTER.match(after) or _NO_BEFORE.search(before):
+        grammar = view.pack.grammar
+        if (
+            grammar.age_before.search(before)
+            or grammar.age_after.match(after)
+            or grammar.negation_before.search(before)
+        ):
             continue
         if number.value is not None and 1900 <= number.value <= 2100 and number.digits:
             continue
@@ -319,7 +230,7 @@ def _number_then_keyword(
         token = view.tokens[i]
         if token.start in view.keyword_at:
             kind, kw_end, kw = view.keyword_at[token.start]
-            if kw in ("toll", "bodies", "lifeless", "victims"):
+            if kw in view.pack.grammar.uncounted_keywords:
                 return []
             return [
                 _figure(view, n, kind, group, subset, earlier, "number-keyword")
@@ -333,7 +244,10 @@ def _number_then_keyword(
             continue
         if token.start in view.thing_at and last_group is None:
             return []
-        if token.lower in _LINKING or token.lower in _ADJECTIVES:
+        if (
+            token.lower in view.pack.grammar.linking_words
+            or token.lower in view.pack.grammar.adjectives
+        ):
             i += 1
             continue
         if token.lower == "of" and (last_number.word or last_number.value in (12, 100, 1000)):
@@ -377,7 +291,7 @@ def _keyword_then_number(
         return []
     token = view.tokens[j]
     kw_entry = next((v for s, v in view.keyword_at.items() if s <= token.start < v[1]), None)
-    if kw_entry is None or not _is_verb_form(kw_entry[2]):
+    if kw_entry is None or not _before_number(kw_entry[2], view.pack):
         return []
     after = view.token_index_from(number.end)
     group = "all"
@@ -387,7 +301,10 @@ def _keyword_then_number(
         skip = after
         while (
             skip < len(view.tokens)
-            and (view.tokens[skip].lower in _ADJECTIVES or view.tokens[skip].text[:1].isupper())
+            and (
+                view.tokens[skip].lower in view.pack.grammar.adjectives
+                or view.tokens[skip].text[:1].isupper()
+            )
             and view.tokens[skip].start not in view.person_at
         ):
             skip += 1
@@ -406,16 +323,16 @@ def _qualifier_start(view: _SentenceView, end_offset: int) -> int:
     return end_offset
 
 
-def _is_verb_form(keyword: str) -> bool:
-    last = keyword.split()[-1]
-    return last.endswith(("ing", "ed")) or last in (
-        "hurt",
-        "dead",
-        "left",
-        "kills",
-        "kill",
-        "wounds",
-        "injures",
+def _before_number(keyword: str, pack: LanguagePack) -> bool:
+    """Whether this death/injury word may come before its number ("killing 3", not "toll 3")."""
+    return bool(pack.grammar.keyword_before_number.fullmatch(keyword))
+
+
+@cache
+def _qualifiers_at_end(pack: LanguagePack) -> tuple[re.Pattern[str], ...]:
+    """Each qualifier ("at least", "more than") ending a window, compiled once per pack."""
+    return tuple(
+        re.compile(rf"(?:{lex.regex.pattern})\s*$", re.IGNORECASE) for lex in pack.qualifiers
     )
 
 
@@ -424,8 +341,8 @@ def _toll_to_number(view: _SentenceView, number: NumberMatch, earlier: bool) -> 
     before = view.text[view.start : number.start]
     qualifier_cut = number.start
     stripped = before.rstrip()
-    for lex in view.pack.qualifiers:
-        m = re.search(rf"(?:{lex.regex.pattern})\s*$", stripped, re.IGNORECASE)
+    for qualifier_at_end in _qualifiers_at_end(view.pack):
+        m = qualifier_at_end.search(stripped)
         if m:
             stripped = stripped[: m.start()].rstrip()
             qualifier_cut = view.start + m.start()
@@ -492,7 +409,7 @@ def _figure(
         word=number.word,
         subset=subset
         or _subset_before(view, number.start)
-        or bool(_AMONG_AFTER.match(view.text, number.end, view.end)),
+        or bool(view.pack.grammar.among_after.match(view.text, number.end, view.end)),
         update=bool(view.pack.update_cue.search(before)),
         earlier=earlier,
     )
@@ -530,11 +447,12 @@ def _keyword_after_phrase(view: _SentenceView, offset: int) -> FigureKind | None
         token = view.tokens[i]
         if token.start in view.keyword_at:
             kind, _, kw = view.keyword_at[token.start]
-            return None if kw in ("toll", "bodies") else kind
+            return None if kw in view.pack.grammar.uncounted_keywords else kind
         if token.start in view.person_at:
             i = view.token_index_from(view.person_at[token.start][1])
             continue
-        if token.lower not in _LINKING and token.lower not in _JOINING and token.lower != ",":
+        grammar = view.pack.grammar
+        if token.lower not in grammar.linking_words | grammar.joining_words and token.lower != ",":
             return None
         i += 1
     return None
@@ -547,6 +465,6 @@ def _keyword_before_phrase(view: _SentenceView, offset: int) -> FigureKind | Non
         return None
     token = view.tokens[j]
     entry = next((v for s, v in view.keyword_at.items() if s <= token.start < v[1]), None)
-    if entry is None or not _is_verb_form(entry[2]) or entry[2] in ("toll", "bodies"):
+    if entry is None or not _before_number(entry[2], view.pack):
         return None
     return entry[0]

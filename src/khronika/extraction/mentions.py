@@ -13,12 +13,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 
 from khronika.extraction.attribution import Attribution, attribute, person_spans
 from khronika.extraction.casualties import RawFigure, find_figures
 from khronika.extraction.numbers import NumberMatch, find_numbers
 from khronika.extraction.sentences import Sentence, split_sentences
-from khronika.lang import LanguagePack, Trigger
+from khronika.lang import LanguagePack, Trigger, could_match, fold_case
 from khronika.places import (
     Gazetteer,
     PlaceContext,
@@ -41,20 +42,6 @@ from khronika.records import (
 )
 from khronika.time import TimeExpression, find_dates
 
-_IMPACT = re.compile(
-    r"\b(?:hit|hits|struck|striking|damag(?:ed|ing|e)|explo(?:ded|sion)|fell|"
-    r"debris|fire broke out|caught fire|killed|injured|wounded)\b",
-    re.IGNORECASE,
-)
-_NEGATED_IMPACT = re.compile(r"\b(?:no|without|not)\s+(?:\w+\s+)?$", re.IGNORECASE)
-_INTERCEPTED_AFTER = re.compile(
-    r"^\s*(?:of them |of which )?(?:were |was |had been |have been )?(?:shot down|intercepted|"
-    r"destroyed|downed|neutrali[sz]ed)",
-    re.IGNORECASE,
-)
-_INTERCEPTED_BEFORE = re.compile(
-    r"(?:shot down|intercepted|destroyed|downed|neutrali[sz]ed)\s+(?:all\s+)?$", re.IGNORECASE
-)
 _CLASH = "Armed clash"
 _SHORT_REPORT = 6  # sentences: a post or a brief, whose lede is its event
 _SUPPORTING_FIRE = frozenset(
@@ -85,10 +72,8 @@ _REMOTE_WEAPONS = frozenset(
         "cluster",
     }
 )
-_DISTRICT_AFTER = re.compile(r"\s+(?:district|raion|county)\b", re.IGNORECASE)
 _DISRUPTABLE = _REMOTE_WEAPONS | {"landmine", "ied", "interception"}
 _INTERVENTION = frozenset({"arrest", "arrest-by-authority", "protest-dispersed"})
-_POSSESSIVE = re.compile(r"^['’]s\b")
 
 
 @dataclass(frozen=True)
@@ -152,9 +137,11 @@ def read_sentences(
     for sentence, attribution in zip(sentences, attributions, strict=True):
         s, e = sentence.start, sentence.end
         negated = [(m.start(), m.end()) for m in pack.negated_event.finditer(text, s, e)]
+        folded = fold_case(text[s:e])  # gates skip the patterns this sentence cannot match
         triggers = [
             TriggerHit(t, m.start(), m.end())
             for t in pack.triggers
+            if could_match(t.gate, folded)
             for m in t.regex.finditer(text, s, e)
             if t.event_type == "none"
             or not (any(a <= m.start() < b for a, b in negated) or _hypothetical(text, s, m, pack))
@@ -166,7 +153,10 @@ def read_sentences(
         taken = person_spans(text, sentence, pack)
         taken += [(t.start, t.end) for t in triggers]
         taken += [
-            (m.start(), m.end()) for lex in pack.actors for m in lex.regex.finditer(text, s, e)
+            (m.start(), m.end())
+            for lex in pack.actors
+            if could_match(lex.gate, folded)
+            for m in lex.regex.finditer(text, s, e)
         ]
         places = [
             span
@@ -191,13 +181,10 @@ def read_sentences(
     return facts
 
 
-_CLAUSE_BREAK = re.compile(r"[.;:!?]|,\s+(?:and|but|while|as|after)\b|\b(?:that|when|as)\b")
-
-
 def _hypothetical(text: str, sentence_start: int, match: re.Match[str], pack: LanguagePack) -> bool:
     """Whether the trigger sits in a clause about what may happen ("if Russia was to hit")."""
     window = text[max(sentence_start, match.start() - 80) : match.start()]
-    clauses = _CLAUSE_BREAK.split(window)
+    clauses = pack.grammar.clause_break.split(window)
     return bool(pack.hypothetical.search(clauses[-1]))
 
 
@@ -208,6 +195,13 @@ def _followed_by_settlement(spans: list[PlaceSpan], span: PlaceSpan) -> bool:
     return any(c.kind == "settlement" for c in following.candidates) and not any(
         c.kind == "city_district" for c in following.candidates
     )
+
+
+@cache
+def _place_role_at_end(pack: LanguagePack, role: str) -> re.Pattern[str]:
+    """A place role's words ending a window ("25 km from"), compiled once per pack; matched
+    case-sensitively, as the role's own pattern text says."""
+    return re.compile(r"(?:" + pack.place_roles[role].pattern + r")\s*$")
 
 
 def _event_places(text: str, facts: SentenceFacts, pack: LanguagePack) -> list[_EventPlace]:
@@ -227,18 +221,18 @@ def _event_places(text: str, facts: SentenceFacts, pack: LanguagePack) -> list[_
             continue  # "Donetsk region", "near Charivne, Zaporizhia": the region
         after = text[span.end : min(s.end, span.end + 40)]
         before = text[max(s.start, span.start - 60) : span.start]
-        possessive = bool(_POSSESSIVE.match(after))
+        possessive = bool(pack.grammar.possessive.match(after))
         if not possessive and pack.place_roles["title_after"].match(after.lstrip()):
             continue
-        if _DISTRICT_AFTER.match(after) and "city_district" not in kinds:
+        if pack.grammar.district_after.match(after) and "city_district" not in kinds:
             continue  # "the Nikopol district": the raion around the town, not the town
         if possessive and _followed_by_settlement(facts.places, span):
             references.append(span)  # "Kherson's Antonivka suburb": Antonivka is the place
             continue
-        if re.search(r"(?:" + pack.place_roles["reference_before"].pattern + r")\s*$", before):
+        if _place_role_at_end(pack, "reference_before").search(before):
             references.append(span)
             continue
-        near = bool(re.search(r"(?:" + pack.place_roles["near_before"].pattern + r")\s*$", before))
+        near = bool(_place_role_at_end(pack, "near_before").search(before))
         out.append(_EventPlace(span, near, None))
     if references and out:
         out = [_EventPlace(p.span, p.near, references[0]) for p in out]
@@ -309,13 +303,13 @@ class MentionBuilder:
             frame.triggers.extend(facts.triggers)
             frame.facts.append(facts)
             if frame.date_expr is None:
-                frame.date_expr = _event_date(facts, self.text)
+                frame.date_expr = _event_date(facts, self.text, self.pack)
         first.figures.extend((f, facts) for f in facts.figures)
         first.weapons.extend(self._weapons(facts))
         self.current = first
 
     def _frames_for(self, facts: SentenceFacts, places: list[_EventPlace]) -> list[Frame]:
-        date_expr = _event_date(facts, self.text)
+        date_expr = _event_date(facts, self.text, self.pack)
         if not places:
             if self.current is not None and not _different_day(self.current, date_expr):
                 return [self.current]
@@ -372,9 +366,8 @@ class MentionBuilder:
         frame = self._new_frame(place, True)
         frame.triggers.extend(facts.triggers)
         frame.facts.append(facts)
-        frame.date_expr = next((d for d in facts.dates if d.since), None) or _event_date(
-            facts, self.text
-        )
+        since = next((d for d in facts.dates if d.since), None)
+        frame.date_expr = since or _event_date(facts, self.text, self.pack)
 
     def _admin_place(self, facts: SentenceFacts) -> Place | None:
         for span in facts.places:
@@ -431,7 +424,10 @@ class MentionBuilder:
                 continue
             following = self.text[number.end : facts.sentence.end]
             preceding = self.text[facts.sentence.start : number.start]
-            if _INTERCEPTED_AFTER.match(following) or _INTERCEPTED_BEFORE.search(preceding):
+            grammar = self.pack.grammar
+            if grammar.intercepted_after.match(following) or grammar.intercepted_before.search(
+                preceding
+            ):
                 return number.value
         return None
 
@@ -520,10 +516,13 @@ class MentionBuilder:
             return True
         for facts in frame.facts:
             s = facts.sentence
-            for m in _IMPACT.finditer(self.text, s.start, s.end):
-                if _NEGATED_IMPACT.search(self.text[max(s.start, m.start() - 20) : m.start()]):
+            grammar = self.pack.grammar
+            for m in grammar.impact.finditer(self.text, s.start, s.end):
+                if grammar.impact_negation.search(
+                    self.text[max(s.start, m.start() - 20) : m.start()]
+                ):
                     continue  # "there was no damage"
-                if not re.match(r"\s+by air defen", self.text[m.end() : m.end() + 20]):
+                if not grammar.impact_by_defence.match(self.text, m.end(), m.end() + 20):
                     return True
         return False
 
@@ -550,7 +549,7 @@ class MentionBuilder:
     def _report_date(self) -> TimeExpression | None:
         """The date of the report's lede, for frames whose own sentences give none."""
         for facts in self.facts[:3]:
-            expr = _event_date(facts, self.text)
+            expr = _event_date(facts, self.text, self.pack)
             if expr is not None and not facts.background:
                 return expr
         return None
@@ -634,7 +633,7 @@ class MentionBuilder:
                 if kind in seen:
                     continue
                 seen.add(kind)
-                phrase_start = _phrase_start(self.text, start, s.start)
+                phrase_start = _phrase_start(self.text, start, s.start, self.pack)
                 phrase = self.text[phrase_start:end]
                 out.append(
                     Target(
@@ -716,13 +715,6 @@ class MentionBuilder:
         return any(t.kind in self.pack.civilian_targets for t in targets)
 
 
-_SAID_BEFORE = re.compile(
-    r"\b(?:said|says|reported|announced|wrote|added|stated|told \w+|confirmed|posted|claimed)"
-    r"(?: later| late| early)?(?: on| in| during)?\s*$",
-    re.IGNORECASE,
-)
-
-
 def _choose_type(specific: list[TriggerHit], impact: bool) -> TriggerHit:
     """The frame's type among its specific triggers, by ACLED's conventions."""
     interceptions = [t for t in specific if t.trigger.name == "interception"]
@@ -761,7 +753,7 @@ def _as_intervention(hit: TriggerHit) -> TriggerHit:
     return TriggerHit(trigger, hit.start, hit.end)
 
 
-def _event_date(facts: SentenceFacts, text: str) -> TimeExpression | None:
+def _event_date(facts: SentenceFacts, text: str, pack: LanguagePack) -> TimeExpression | None:
     """The sentence's first date that is not when the statement was made ("said on Sunday");
     the statement's date only when it gives no other."""
     said: list[TimeExpression] = []
@@ -769,7 +761,7 @@ def _event_date(facts: SentenceFacts, text: str) -> TimeExpression | None:
         if expr.since or expr.precision == "year":
             continue
         before = text[max(facts.sentence.start, expr.start - 30) : expr.start]
-        if _SAID_BEFORE.search(before):
+        if pack.grammar.said_before.search(before):
             said.append(expr)
             continue
         return expr
@@ -790,30 +782,17 @@ def _merge_sublocations(target: Place | None, other: Place) -> None:
             target.sublocations.append(sub)
 
 
-def _phrase_start(text: str, start: int, floor: int) -> int:
+def _phrase_start(text: str, start: int, floor: int, pack: LanguagePack) -> int:
     """Start of a short noun phrase ending at a target noun: "a local printing house"."""
-    words = list(re.finditer(r"[\w'’-]+", text[max(floor, start - 40) : start]))
     offset = max(floor, start - 40)
     keep = start
-    for m in reversed(words):
+    for m in reversed(list(re.finditer(r"[\w'’ʼ-]+", text[offset:start]))):
         word = m.group(0).lower()
-        if word in (
-            "a",
-            "an",
-            "the",
-            "local",
-            "private",
-            "civilian",
-            "nearby",
-            "several",
-            "two",
-            "three",
-        ):
-            keep = offset + m.start()
-            if word in ("a", "an", "the"):
-                break
-            continue
-        break
+        if word not in pack.grammar.target_determiners:
+            break
+        keep = offset + m.start()
+        if word in pack.grammar.target_phrase_stop:
+            break
     return keep
 
 

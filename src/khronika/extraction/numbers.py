@@ -10,10 +10,8 @@ from functools import cache
 from khronika.lang import LanguagePack
 
 _DIGITS = re.compile(r"(?<![\w.,-])(\d{1,3}(?:,\d{3})+|\d+)(?![\w]|[.,]\d)")
-_WORD = re.compile(r"[A-Za-z\u00C0-\u024F\u0400-\u04FF'’]+")
+_WORD = re.compile(r"[A-Za-z\u00C0-\u024F\u0400-\u04FF'’ʼ]+")
 # Articles count only in "a dozen", "a hundred", "a couple of".
-_ARTICLES = {"a", "an", "no", "single"}
-_COUNTED_AFTER_ARTICLE = ("dozen", "hundred", "thousand", "couple")
 
 
 @dataclass(frozen=True)
@@ -56,9 +54,10 @@ class _NumberWords:
 
 @cache
 def _number_words(pack: LanguagePack) -> _NumberWords:
-    starters = (set(pack.number_units) | set(pack.number_tens)) - _ARTICLES
+    articles = pack.grammar.articles
+    starters = (set(pack.number_units) | set(pack.number_tens)) - articles
     # "a dozen": an article counts only before one of these (see _article_counts).
-    words = sorted(starters | set(_COUNTED_AFTER_ARTICLE), key=len, reverse=True)
+    words = sorted(starters | pack.grammar.counted_after_article, key=len, reverse=True)
     letters = r"A-Za-z\u00C0-\u024F\u0400-\u04FF'’"  # the letters of _WORD
     any_word = "|".join(map(re.escape, words))
     vague_words = sorted(pack.vague_numbers, key=len, reverse=True)
@@ -86,7 +85,7 @@ def _word_numbers(text: str, start: int, end: int, pack: LanguagePack) -> list[N
     i = 0
     while i < len(words):
         word = words[i][2]
-        if word not in known.starters and word not in ("a", "an") and "-" not in word:
+        if word not in known.starters and word not in pack.grammar.articles and "-" not in word:
             i += 1  # _parse_words would stop at this word at once
             continue
         parsed = _parse_words(words, i, text, pack)
@@ -112,8 +111,8 @@ def _parse_words(
         if j > i and text[words[j - 1][1] : w_start].strip() not in ("", "-"):
             break
         parts = word.split("-") if "-" in word else [word]
-        if word in _ARTICLES:
-            if not _article_counts(words, j):
+        if word in pack.grammar.articles:
+            if not _article_counts(words, j, pack):
                 break
         elif word in pack.number_units:
             current += pack.number_units[word]
@@ -126,7 +125,7 @@ def _parse_words(
                 current = 0
             else:
                 current = max(current, 1) * scale
-        elif word == "and" and last >= 0 and j + 1 < len(words):
+        elif word in pack.grammar.number_joiner and last >= 0 and j + 1 < len(words):
             j += 1
             continue
         elif all(p in pack.number_tens or p in pack.number_units for p in parts) and len(parts) > 1:
@@ -137,17 +136,14 @@ def _parse_words(
         j += 1
     if last < 0:
         return None
-    if words[last][2] == "and":
+    if words[last][2] in pack.grammar.number_joiner:
         last -= 1
     return total + current, last
 
 
-def _article_counts(words: list[tuple[int, int, str]], j: int) -> bool:
-    return (
-        j + 1 < len(words)
-        and words[j][2] in ("a", "an")
-        and words[j + 1][2] in _COUNTED_AFTER_ARTICLE
-    )
+def _article_counts(words: list[tuple[int, int, str]], j: int, pack: LanguagePack) -> bool:
+    """An article counts only before "dozen", "hundred"...: "a dozen" is 12, "a man" none."""
+    return j + 1 < len(words) and words[j + 1][2] in pack.grammar.counted_after_article
 
 
 def _vague_numbers(text: str, start: int, end: int, pack: LanguagePack) -> list[NumberMatch]:

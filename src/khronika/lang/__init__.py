@@ -8,14 +8,105 @@ case-insensitively on word boundaries unless a pack entry says ``case = true``.
 from __future__ import annotations
 
 import re
+import re._constants as _sre_constants  # the parsed-pattern opcodes literal gates walk
+import re._parser as _sre_parser
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from re._casefix import _EXTRA_CASES
 from typing import Any
 
 PACK_DIR = Path(__file__).parent
 SUPPORTED = ("en",)
+
+# Literal gates. Pack patterns run on every sentence, and most cannot match most sentences: a
+# pattern whose every match contains one of a few strings is skipped where none of them occurs.
+# Gates compare case-folded text, folded the way re's IGNORECASE compares characters.
+
+# str.lower() maps U+0130 to "i" plus a combining dot; IGNORECASE uses the simple lowercase "i".
+_BEFORE_LOWER = {0x130: "i"}
+# Characters IGNORECASE treats as one beyond lowercasing ("s" and long "ſ", "i" and dotless "ı"),
+# each mapped to one member of its class.
+_CASE_CLASS = {code: chr(min(code, *others)) for code, others in _EXTRA_CASES.items()}
+# Items that consume no text: the literals on either side of them are adjacent in a match.
+_ZERO_WIDTH = frozenset([_sre_constants.AT, _sre_constants.ASSERT, _sre_constants.ASSERT_NOT])
+_REPEATS = frozenset(
+    [_sre_constants.MAX_REPEAT, _sre_constants.MIN_REPEAT, _sre_constants.POSSESSIVE_REPEAT]
+)
+
+
+def fold_case(text: str) -> str:
+    """``text`` as gates compare it: one character for each, lowercased and with re's
+    IGNORECASE classes merged, so a case-insensitive match folds to its pattern's literals."""
+    if text.isascii():
+        return text.lower()
+    return text.translate(_BEFORE_LOWER).lower().translate(_CASE_CLASS)
+
+
+def literal_gate(regex: re.Pattern[str]) -> tuple[str, ...]:
+    """Case-folded strings of which every match of ``regex`` contains at least one; empty when
+    the pattern guarantees none (it is then never skipped)."""
+    required = _sequence_requirement(_sre_parser.parse(regex.pattern, regex.flags))
+    if required is None:
+        return ()
+    # A string containing another required string adds nothing: the shorter one is present.
+    return tuple(
+        sorted(s for s in required if not any(t != s and t in s for t in required))
+    )
+
+
+def could_match(gate: tuple[str, ...], folded: str) -> bool:
+    """False only when a pattern with this gate cannot match the text ``folded`` came from."""
+    return not gate or any(literal in folded for literal in gate)
+
+
+def _sequence_requirement(items: Iterable[tuple[Any, Any]]) -> frozenset[str] | None:
+    """The most selective requirement among a sequence's mandatory items, literals in a row
+    counting as one string; None when no item requires anything."""
+    candidates: list[frozenset[str]] = []
+    run: list[str] = []
+    for op, value in items:
+        if op is _sre_constants.LITERAL:
+            run.append(chr(value))
+            continue
+        if op in _ZERO_WIDTH:
+            continue
+        if run:
+            candidates.append(frozenset([fold_case("".join(run))]))
+            run = []
+        required = _item_requirement(op, value)
+        if required is not None:
+            candidates.append(required)
+    if run:
+        candidates.append(frozenset([fold_case("".join(run))]))
+    return max(candidates, key=_selectivity, default=None)
+
+
+def _item_requirement(op: Any, value: Any) -> frozenset[str] | None:
+    """What one non-literal item of a parsed pattern requires of every text it matches."""
+    if op is _sre_constants.SUBPATTERN:
+        return _sequence_requirement(value[3])
+    if op is _sre_constants.ATOMIC_GROUP:
+        return _sequence_requirement(value)
+    if op in _REPEATS:
+        minimum, _, body = value
+        return _sequence_requirement(body) if minimum >= 1 else None
+    if op is _sre_constants.BRANCH:
+        union: set[str] = set()
+        for branch in value[1]:
+            required = _sequence_requirement(branch)
+            if required is None:
+                return None  # this branch can match without any of the others' strings
+            union |= required
+        return frozenset(union)
+    return None  # classes, any character, backreferences, conditionals: nothing certain
+
+
+def _selectivity(required: frozenset[str]) -> tuple[int, int]:
+    """Longer strings are rarer; fewer alternatives are cheaper to look for."""
+    return min(len(s) for s in required), -len(required)
 
 
 @dataclass(frozen=True)
@@ -29,6 +120,10 @@ class Trigger:
     strength: int  # specific weapons beat generic verbs when one sentence has several
     weapon: str | None = None
     generic: bool = False  # "strike", "attack": takes the report's specific type when it has one
+    gate: tuple[str, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "gate", literal_gate(self.regex))
 
 
 @dataclass(frozen=True)
@@ -38,6 +133,70 @@ class Lexeme:
     regex: re.Pattern[str]
     value: str
     extra: dict[str, Any] = field(default_factory=dict)
+    gate: tuple[str, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "gate", literal_gate(self.regex))
+
+
+@dataclass(frozen=True, eq=False)
+class Grammar:
+    """How a language strings words together, as the extraction code needs it (see the
+    ``[grammar]`` section of a pack). Patterns are compiled as written, case-insensitively."""
+
+    linking_words: frozenset[str]
+    adjectives: frozenset[str]
+    joining_words: frozenset[str]
+    keyword_before_number: re.Pattern[str]
+    uncounted_keywords: frozenset[str]
+    age_before: re.Pattern[str]
+    age_after: re.Pattern[str]
+    negation_before: re.Pattern[str]
+    among_after: re.Pattern[str]
+    impact: re.Pattern[str]
+    impact_negation: re.Pattern[str]
+    impact_by_defence: re.Pattern[str]
+    intercepted_after: re.Pattern[str]
+    intercepted_before: re.Pattern[str]
+    said_before: re.Pattern[str]
+    clause_break: re.Pattern[str]
+    possessive: re.Pattern[str]
+    district_after: re.Pattern[str]
+    target_determiners: frozenset[str]
+    target_phrase_stop: frozenset[str]
+    name: str  # a pattern fragment, case-sensitive, embedded in larger patterns
+    role_before: str  # case-sensitive, at end
+    pronoun: re.Pattern[str]
+    articles: frozenset[str]
+    counted_after_article: frozenset[str]
+    number_joiner: frozenset[str]
+    ordinal_suffix: str
+    range_joiner: str
+    day_of: str
+    weekday_prefix: str
+    last_weekday: str
+    weekday_suffix: str
+    year_alone: re.Pattern[str]
+    since_prefix: re.Pattern[str]
+    month_needs_capital: frozenset[str]
+
+
+def _grammar(data: dict[str, Any]) -> Grammar:
+    def words(key: str) -> frozenset[str]:
+        return frozenset(str(data[key]).lower().split())
+
+    def raw(key: str) -> re.Pattern[str]:
+        return re.compile(str(data[key]), re.IGNORECASE)
+
+    values: dict[str, Any] = {}
+    for name, kind in Grammar.__annotations__.items():
+        if kind == "frozenset[str]":
+            values[name] = words(name)
+        elif kind == "re.Pattern[str]":
+            values[name] = raw(name)
+        else:
+            values[name] = str(data[name])
+    return Grammar(**values)
 
 
 @dataclass(frozen=True, eq=False)  # identity hash: packs are loaded once and cached
@@ -79,6 +238,7 @@ class LanguagePack:
     caption_cue: re.Pattern[str]
     place_roles: dict[str, re.Pattern[str]]
     time_words: dict[str, re.Pattern[str]]
+    grammar: Grammar
     raw: dict[str, Any]
 
 
@@ -163,5 +323,6 @@ def load_pack(code: str) -> LanguagePack:
         caption_cue=_alternation(data["sentences"]["caption_cues"]),
         place_roles={k: _alternation(v) for k, v in data["places"].items()},
         time_words={k: _alternation(v) for k, v in data["time"]["words"].items()},
+        grammar=_grammar(data["grammar"]),
         raw=data,
     )
