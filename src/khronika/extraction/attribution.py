@@ -20,15 +20,18 @@ from khronika.lang import LanguagePack
 class _NamePatterns:
     person_after_title: re.Pattern[str]
     role_before: re.Pattern[str]
+    anywhere: re.Pattern[str] | None
 
 
 @cache
 def _name_patterns(pack: LanguagePack) -> _NamePatterns:
     """Names are told by their capitals, so these patterns are case-sensitive."""
     name = f"(?:{pack.grammar.name})"
+    gap = pack.grammar.title_gap
     return _NamePatterns(
-        person_after_title=re.compile(rf"\s+({name}(?:\s+{name}){{0,2}})"),
+        person_after_title=re.compile(rf"{gap}\s+({name}(?:\s+{name}){{0,2}})"),
         role_before=re.compile(pack.grammar.role_before),
+        anywhere=re.compile(name) if pack.grammar.learn_names_anywhere else None,
     )
 
 
@@ -144,27 +147,42 @@ def _known_speaker(
 def _learn_people(
     text: str, sentence: Sentence, pack: LanguagePack, people: dict[str, _Person]
 ) -> None:
+    patterns = _name_patterns(pack)
     for title in pack.person_titles.finditer(text, sentence.start, sentence.end):
-        after = _name_patterns(pack).person_after_title.match(text, title.end(), sentence.end)
+        after = patterns.person_after_title.match(text, title.end(), sentence.end)
         if not after:
             continue
         name = after.group(1)
-        role_before = _name_patterns(pack).role_before.search(text[sentence.start : title.start()])
-        role_words = (role_before.group(1).strip() + " " if role_before else "") + title.group(0)
-        role = role_words.strip()
-        role = role[0].upper() + role[1:]
-        surname = name.split()[-1]
-        people.setdefault(surname, _Person(name, role))
+        role_before = patterns.role_before.search(text[sentence.start : title.start()])
+        role = " ".join(
+            part
+            for part in (
+                role_before.group(1).strip() if role_before else "",
+                text[title.start() : after.start(1)].strip(),
+            )
+            if part
+        )
+        people.setdefault(name.split()[-1], _Person(name, role[0].upper() + role[1:]))
+    if patterns.anywhere is not None:
+        for match in patterns.anywhere.finditer(text, sentence.start, sentence.end):
+            people.setdefault(match.group(0).split()[-1], _Person(match.group(0), None))
 
 
 def person_spans(text: str, sentence: Sentence, pack: LanguagePack) -> list[tuple[int, int]]:
-    """Spans of people's names introduced by a title: never places, even when a town shares
-    the name ("President Volodymyr Zelenskyy", "Governor Oleh Synyehubov")."""
+    """Spans of people's names introduced by a title (or known first names, where the pack
+    lists them): never places, even when a town shares the name ("President Volodymyr
+    Zelenskyy", "Governor Oleh Synyehubov")."""
+    patterns = _name_patterns(pack)
     spans = []
     for title in pack.person_titles.finditer(text, sentence.start, sentence.end):
-        after = _name_patterns(pack).person_after_title.match(text, title.end(), sentence.end)
+        after = patterns.person_after_title.match(text, title.end(), sentence.end)
         if after:
             spans.append((after.start(1), after.end(1)))
+    if patterns.anywhere is not None:
+        spans += [
+            (m.start(), m.end())
+            for m in patterns.anywhere.finditer(text, sentence.start, sentence.end)
+        ]
     return spans
 
 

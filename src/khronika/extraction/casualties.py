@@ -204,11 +204,17 @@ def _figures_for(
     numbers: list[NumberMatch],
     earlier: bool,
 ) -> list[RawFigure]:
+    # A death/injury word right before the number binds first: "загинули двоє людей, семеро
+    # поранені" is two killed and seven injured, not nine injured.
     return (
-        _number_then_keyword(view, number, numbers, earlier)
-        or _keyword_then_number(view, number, earlier)
+        _keyword_then_number(view, number, earlier)
+        or _number_then_keyword(view, number, numbers, earlier)
         or _toll_to_number(view, number, earlier)
     )
+
+
+def _says_casualties(text: str, view: _SentenceView) -> bool:
+    return bool(view.pack.killed.search(text) or view.pack.injured.search(text))
 
 
 def _subset_before(view: _SentenceView, offset: int) -> bool:
@@ -259,11 +265,17 @@ def _number_then_keyword(
         if token.lower == ",":
             closing = view.text.find(",", token.end + 1, view.end)
             aside = view.text[token.end : closing] if closing > 0 else ""
-            if aside and view.pack.subset_cue.search(aside):
-                # ", including two children," or ", three children among them,": an aside
+            grouped = chain[-1][1] is not None  # "two women, 44 and 70 years old, injured"
+            if aside and (
+                view.pack.subset_cue.search(aside)
+                or (grouped and not _says_casualties(aside, view))
+            ):
+                # ", including two children,", ", 44 and 70 years old,": an aside
                 i = view.token_index_from(closing + 1)
                 continue
-        if token.lower in ("and", ",") and i + 1 < len(view.tokens):
+        if (token.lower in view.pack.grammar.conjunctions or token.lower == ",") and i + 1 < len(
+            view.tokens
+        ):
             following = number_at.get(view.tokens[i + 1].start)
             if following is not None and last_group is not None:
                 chain.append((following, None, False))
@@ -284,8 +296,8 @@ def _keyword_then_number(
             qualifier_start = _qualifier_start(view, end_offset)
             break
     j = view.token_index_from(qualifier_start) - 1
-    # allow "a total of", "an estimated"
-    while j >= 0 and view.tokens[j].lower in ("a", "total", "of", "an", "another", "and"):
+    # allow "a total of", "another"
+    while j >= 0 and view.tokens[j].lower in view.pack.grammar.number_fillers:
         j -= 1
     if j < 0:
         return []

@@ -603,13 +603,12 @@ class MentionBuilder:
                     as_of="earlier" if raw.earlier else ("update" if raw.update else None),
                     order=order,
                     supersedes=raw.update,
+                    part_of_total=raw.subset,
                     evidence=Evidence(
                         self.report.id, s.start, s.end, s.text, f"casualty:{raw.rule}"
                     ),
                 )
             )
-            if raw.subset:
-                out[-1].group = out[-1].group if out[-1].group != "all" else "subset"
         return out
 
     def _targets(self, frame: Frame) -> list[Target]:

@@ -10,6 +10,7 @@ from functools import cache
 from khronika.lang import LanguagePack
 
 _DIGITS = re.compile(r"(?<![\w.,-])(\d{1,3}(?:,\d{3})+|\d+)(?![\w]|[.,]\d)")
+_APOSTROPHES = re.compile("[’ʼ]")  # п’ять, пʼять and п'ять are one word
 _WORD = re.compile(r"[A-Za-z\u00C0-\u024F\u0400-\u04FF'’ʼ]+")
 # Articles count only in "a dozen", "a hundred", "a couple of".
 
@@ -59,7 +60,7 @@ def _number_words(pack: LanguagePack) -> _NumberWords:
     # "a dozen": an article counts only before one of these (see _article_counts).
     words = sorted(starters | pack.grammar.counted_after_article, key=len, reverse=True)
     letters = r"A-Za-z\u00C0-\u024F\u0400-\u04FF'’"  # the letters of _WORD
-    any_word = "|".join(map(re.escape, words))
+    any_word = "|".join(re.escape(w).replace("'", "['’ʼ]") for w in words)
     vague_words = sorted(pack.vague_numbers, key=len, reverse=True)
     return _NumberWords(
         starters=frozenset(starters),
@@ -80,7 +81,10 @@ def _word_numbers(text: str, start: int, end: int, pack: LanguagePack) -> list[N
     known = _number_words(pack)
     if not known.any_number_word.search(text[start:end]):  # a slice: lookbehind stops at start
         return []
-    words = [(m.start(), m.end(), m.group(0).lower()) for m in _WORD.finditer(text, start, end)]
+    words = [
+        (m.start(), m.end(), _APOSTROPHES.sub("'", m.group(0).lower()))
+        for m in _WORD.finditer(text, start, end)
+    ]
     matches: list[NumberMatch] = []
     i = 0
     while i < len(words):

@@ -19,7 +19,7 @@ from re._casefix import _EXTRA_CASES
 from typing import Any
 
 PACK_DIR = Path(__file__).parent
-SUPPORTED = ("en",)
+SUPPORTED = ("en", "uk")
 
 # Literal gates. Pack patterns run on every sentence, and most cannot match most sentences: a
 # pattern whose every match contains one of a few strings is skipped where none of them occurs.
@@ -52,9 +52,7 @@ def literal_gate(regex: re.Pattern[str]) -> tuple[str, ...]:
     if required is None:
         return ()
     # A string containing another required string adds nothing: the shorter one is present.
-    return tuple(
-        sorted(s for s in required if not any(t != s and t in s for t in required))
-    )
+    return tuple(sorted(s for s in required if not any(t != s and t in s for t in required)))
 
 
 def could_match(gate: tuple[str, ...], folded: str) -> bool:
@@ -147,6 +145,8 @@ class Grammar:
     linking_words: frozenset[str]
     adjectives: frozenset[str]
     joining_words: frozenset[str]
+    number_fillers: frozenset[str]
+    conjunctions: frozenset[str]  # join counted groups: "one soldier and three rebels"
     keyword_before_number: re.Pattern[str]
     uncounted_keywords: frozenset[str]
     age_before: re.Pattern[str]
@@ -165,6 +165,8 @@ class Grammar:
     target_determiners: frozenset[str]
     target_phrase_stop: frozenset[str]
     name: str  # a pattern fragment, case-sensitive, embedded in larger patterns
+    title_gap: str  # pattern fragment: what may stand between a title and the name
+    learn_names_anywhere: str  # non-empty: learn every name, not only those after titles
     role_before: str  # case-sensitive, at end
     pronoun: re.Pattern[str]
     articles: frozenset[str]
