@@ -18,8 +18,6 @@ from khronika.lang import LanguagePack
 from khronika.records import FigureKind, Qualifier
 
 _TOKEN = re.compile(r"[\w'’ʼ]+(?:-[\w'’ʼ]+)*|[^\w\s]")
-_TO_BEFORE = re.compile(r"(?:\bto|\bat|\breached|\breaching|\bof)\s*$", re.IGNORECASE)
-_TOLL = re.compile(r"\btoll\b|\bnumber of (?:the )?(\w+)", re.IGNORECASE)
 _MAX_CHAIN = 9
 
 
@@ -359,23 +357,18 @@ def _toll_to_number(view: _SentenceView, number: NumberMatch, earlier: bool) -> 
             stripped = stripped[: m.start()].rstrip()
             qualifier_cut = view.start + m.start()
             break
-    if not _TO_BEFORE.search(stripped):
+    grammar = view.pack.grammar
+    if not grammar.toll_to_before.search(stripped):
         return []
     clause = stripped[-90:]
-    tolls = list(_TOLL.finditer(clause))
+    tolls = [
+        (m.start(), kind)
+        for kind, regex in (("killed", grammar.toll_killed), ("injured", grammar.toll_injured))
+        for m in regex.finditer(clause)
+    ]
     if not tolls:
         return []
-    toll = tolls[-1]
-    noun = (toll.group(1) or "dead").lower()
-    kind: FigureKind | None
-    if view.pack.injured.fullmatch(noun) or noun in ("injured", "wounded", "hospitalised"):
-        kind = "injured"
-    elif noun in ("dead", "killed", "deaths", "fatalities", "victims") or toll.group(1) is None:
-        kind = "killed" if noun != "victims" else None
-    else:
-        kind = None
-    if kind is None:
-        return []
+    kind: FigureKind = max(tolls)[1]  # type: ignore[assignment]
     figure = _figure(view, number, kind, "all", False, earlier, "toll-update")
     update = bool(view.pack.update_cue.search(clause))
     return [

@@ -30,7 +30,8 @@ from khronika.places.imports import (
     imported_files,
     read_imported,
 )
-from khronika.places.romanize import cyrillic_base_forms, name_key, romanize_ukrainian
+from khronika.places.morphology import is_cyrillic, name_forms
+from khronika.places.romanize import name_key, romanize_ukrainian
 
 INDEX_VERSION = "places-2"
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -190,7 +191,7 @@ class Gazetteer:
             found = next(
                 (
                     hit
-                    for form in cyrillic_base_forms(surface)
+                    for form in name_forms(surface)
                     if (hit := self._keys.get(name_key(form))) is not None
                 ),
                 None,
@@ -210,8 +211,15 @@ class Gazetteer:
         return key in self._keys
 
     def admin1_lookup(self, surface: str) -> list[Candidate]:
-        """First-level units called ``surface`` ("Zaporizhzhia Oblast", "Lower Shabelle")."""
-        return self.admin1_by_key(admin1_key(surface))
+        """First-level units called ``surface`` ("Zaporizhzhia Oblast", "Lower Shabelle"); an
+        inflected Ukrainian or Russian name is read in its dictionary forms ("Херсонщині")."""
+        found = self.admin1_by_key(admin1_key(surface))
+        if not found and is_cyrillic(surface):
+            for form in name_forms(surface):
+                found = self.admin1_by_key(admin1_key(form))
+                if found:
+                    break
+        return found
 
     def admin1_by_key(self, key: str) -> list[Candidate]:
         """First-level units whose core key (no "region" word) is ``key``."""

@@ -1,0 +1,58 @@
+"""Dictionary forms of inflected Ukrainian and Russian place names, for gazetteer lookups.
+
+Reports inflect names ("у Харкові", "по Кривому Рогу", "на Херсонщині", "Запорізькій області");
+the gazetteer knows nominatives ("Харків", "Кривий Ріг", "Херсонщина", "Запорізька"). pymorphy3's
+Ukrainian and Russian dictionaries give each word's lemma (and, for adjectives, the feminine
+form region names take); the ending-stripping of ``cyrillic_base_forms`` covers names the
+dictionaries do not know. Analyzers are loaded once, on first use.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from functools import cache, lru_cache
+from typing import Any
+
+from khronika.places.romanize import cyrillic_base_forms
+
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_MAX_PARSES = 4
+_MAX_COMBINATIONS = 24
+
+
+@cache
+def _analyzers() -> tuple[Any, ...]:
+    import pymorphy3  # noqa: PLC0415 - loaded on first Cyrillic lookup only
+
+    return (pymorphy3.MorphAnalyzer(lang="uk"), pymorphy3.MorphAnalyzer(lang="ru"))
+
+
+def is_cyrillic(text: str) -> bool:
+    return bool(_CYRILLIC.search(text))
+
+
+@lru_cache(maxsize=65536)
+def word_forms(word: str) -> tuple[str, ...]:
+    """Possible dictionary forms of one word, likeliest first (lower case)."""
+    forms: list[str] = []
+    for analyzer in _analyzers():
+        for parse in analyzer.parse(word)[:_MAX_PARSES]:
+            forms.append(parse.normal_form)
+            if "ADJF" in parse.tag:  # "Запорізькій" -> "запорізька" (область)
+                feminine = parse.inflect({"femn", "sing", "nomn"})
+                if feminine is not None:
+                    forms.append(feminine.word)
+    forms.extend(form.lower() for form in cyrillic_base_forms(word))
+    return tuple(dict.fromkeys(f for f in forms if f and f != word.lower()))
+
+
+@lru_cache(maxsize=65536)
+def name_forms(surface: str) -> tuple[str, ...]:
+    """Possible dictionary forms of an inflected (possibly multi-word) name."""
+    if not is_cyrillic(surface):
+        return ()
+    words = surface.split()
+    options = [(*word_forms(word), word.lower()) for word in words]  # dictionary forms first
+    combos = itertools.islice(itertools.product(*options), _MAX_COMBINATIONS)
+    return tuple(dict.fromkeys(" ".join(c) for c in combos if " ".join(c) != surface.lower()))
