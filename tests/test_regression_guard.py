@@ -39,6 +39,8 @@ SLICES = (
     Slice("acled_somalia", SHARED_EVAL / "acled-somalia-2025.csv", score_acled, 300, True),
     Slice("ucdp_ukraine", SHARED_EVAL / "ucdp-ukraine-2014-2021.csv", score_ucdp, 200, True),
     Slice("cases_en", TESTS / "cases" / "en.jsonl", score_cases, None, False),
+    Slice("cases_uk", TESTS / "cases" / "uk.jsonl", score_cases, None, False),
+    Slice("cases_ru", TESTS / "cases" / "ru.jsonl", score_cases, None, False),
 )
 
 

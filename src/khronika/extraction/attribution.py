@@ -86,15 +86,16 @@ def _attribute_sentence(
 ) -> Attribution | None:
     verb = pack.reporting_verbs.search(text, sentence.start, sentence.end)
     _learn_people(text, sentence, pack, people)
-    if verb is None:
+    verb_at = verb.start() if verb else _signature_at(text, sentence)
+    if verb_at is None:
         return None
     channel = _channel(text, sentence, pack)
-    speaker = _known_speaker(text, sentence, pack, verb.start())
+    speaker = _known_speaker(text, sentence, pack, verb_at)
     if speaker is None:
-        speaker = _named_person(text, sentence, people, verb.start())
+        speaker = _named_person(text, sentence, people, verb_at)
     if speaker is None and last is not None and last.speaker:
         pronoun = pack.grammar.pronoun.match(sentence.text)
-        if pronoun and sentence.start + pronoun.start(1) < verb.start():
+        if pronoun and sentence.start + pronoun.start(1) < verb_at:
             start = sentence.start + pronoun.start(1)
             return Attribution(
                 last.speaker, channel, last.role, last.kind, start, start + 2, "pronoun", last.side
@@ -111,6 +112,20 @@ def _attribute_sentence(
         speaker.rule,
         speaker.side,
     )
+
+
+_LEAD_SIGNATURE = re.compile(r"[^:.!?]{2,70}?:\s")  # "Минобороны России: ..."
+_TRAILING_SIGNATURE = re.compile(r"[—–]\s*[^—–]{2,120}$")  # "... — Олег Синєгубов, начальник ОВА"
+
+
+def _signature_at(text: str, sentence: Sentence) -> int | None:
+    """Where a statement without a reporting verb names its speaker: a leading "Speaker:" or a
+    trailing "— Speaker" (official posts sign this way). The offset stands in for the verb."""
+    lead = _LEAD_SIGNATURE.match(text, sentence.start, sentence.end)
+    if lead:
+        return lead.end() - 1
+    trail = _TRAILING_SIGNATURE.search(text, sentence.start, sentence.end)
+    return trail.start() + 1 if trail else None
 
 
 def _channel(text: str, sentence: Sentence, pack: LanguagePack) -> str | None:

@@ -95,11 +95,13 @@ class _SentenceView:
 
     @cached_property
     def qualifier_end(self) -> dict[int, Qualifier]:
-        found: dict[int, Qualifier] = {}
+        found: dict[int, tuple[int, Qualifier]] = {}
         for lex in self.pack.qualifiers:
             for m in lex.regex.finditer(self.text, self.start, self.end):
-                found[m.end()] = lex.value  # type: ignore[assignment]
-        return found
+                if m.end() not in found or m.start() < found[m.end()][0]:
+                    # the longest wins: "не менше" (at least) over "менше" (less than)
+                    found[m.end()] = (m.start(), lex.value)  # type: ignore[assignment]
+        return {end: value for end, (_, value) in found.items()}
 
     def token_index_from(self, offset: int) -> int:
         """Index of the first token starting at or after ``offset`` (tokens are in order)."""
@@ -349,15 +351,19 @@ def _qualifiers_at_end(pack: LanguagePack) -> tuple[re.Pattern[str], ...]:
 def _toll_to_number(view: _SentenceView, number: NumberMatch, earlier: bool) -> list[RawFigure]:
     """ "the number of injured increased to 20", "the death toll rose to 9"."""
     before = view.text[view.start : number.start]
-    qualifier_cut = number.start
+    qualifier: Qualifier = "exact"
     stripped = before.rstrip()
-    for qualifier_at_end in _qualifiers_at_end(view.pack):
+    grammar = view.pack.grammar
+    for lex, qualifier_at_end in zip(
+        view.pack.qualifiers, _qualifiers_at_end(view.pack), strict=True
+    ):
         m = qualifier_at_end.search(stripped)
         if m:
+            said = stripped[m.start() :]
             stripped = stripped[: m.start()].rstrip()
-            qualifier_cut = view.start + m.start()
+            if not grammar.toll_to_before.fullmatch(said):  # "зросла до 20" is exactly 20
+                qualifier = lex.value  # type: ignore[assignment]
             break
-    grammar = view.pack.grammar
     if not grammar.toll_to_before.search(stripped):
         return []
     clause = stripped[-90:]
@@ -375,15 +381,13 @@ def _toll_to_number(view: _SentenceView, number: NumberMatch, earlier: bool) -> 
         RawFigure(
             figure.kind,
             figure.value,
-            view.qualifier_before(qualifier_cut)
-            if qualifier_cut != number.start
-            else figure.qualifier,
+            qualifier,
             figure.group,
             figure.start,
             figure.end,
             figure.rule,
             figure.word,
-            False,
+            figure.subset,
             update,
             earlier,
         )
@@ -423,20 +427,36 @@ def _figure(
 def _single_persons(
     view: _SentenceView, taken: set[tuple[int, int]], earlier: bool
 ) -> list[RawFigure]:
-    """ "a man was killed", "killing a 71-year-old woman", "a woman and her two children"."""
-    out = []
-    for lex in view.pack.single_persons:
-        for m in lex.regex.finditer(view.text, view.start, view.end):
-            if any(s <= m.start() < e or m.start() <= s < m.end() for s, e in taken):
-                continue
-            number = NumberMatch(m.start(), m.end(), 1)
-            kind = _keyword_before_phrase(view, m.start()) or _keyword_after_phrase(view, m.end())
-            if kind is None:
-                continue
-            group = _group_in(view, m.start(), m.end())
-            out.append(_figure(view, number, kind, group, False, earlier, "single-person"))
-            taken.add((m.start(), m.end()))
+    """ "a man was killed", "killing a 71-year-old woman", "a woman and her son were hurt"."""
+    matches = sorted(
+        (m.start(), -m.end(), m.end(), bool(lex.extra.get("pronoun")))
+        for lex in view.pack.single_persons
+        for m in lex.regex.finditer(view.text, view.start, view.end)
+    )
+    out: list[RawFigure] = []
+    for start, _, end, pronoun in matches:
+        if any(s <= start < e or start <= s < end for s, e in taken):
+            continue
+        if pronoun and (taken or out):
+            continue  # "Ранен 38-летний мужчина, он госпитализирован": one person, not two
+        kind = _keyword_before_phrase(view, start) or _keyword_after_phrase(view, end)
+        if kind is None and out and _joined(view, out[-1].end, start):
+            kind = out[-1].kind  # "72-річна жінка та її 49-річний син": one verb for both
+        if kind is None:
+            continue
+        number = NumberMatch(start, end, 1)
+        group = _group_in(view, start, end)
+        out.append(_figure(view, number, kind, group, False, earlier, "single-person"))
+        taken.add((start, end))
     return out
+
+
+def _joined(view: _SentenceView, previous_end: int, start: int) -> bool:
+    between = view.text[previous_end:start].lower().replace(",", " ").split()
+    grammar = view.pack.grammar
+    return 0 < len(between) <= 3 and all(
+        w in grammar.conjunctions or w in grammar.joining_words for w in between
+    )
 
 
 def _group_in(view: _SentenceView, start: int, end: int) -> str:

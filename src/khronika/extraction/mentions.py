@@ -19,7 +19,7 @@ from khronika.extraction.attribution import Attribution, attribute, person_spans
 from khronika.extraction.casualties import RawFigure, find_figures
 from khronika.extraction.numbers import NumberMatch, find_numbers
 from khronika.extraction.sentences import Sentence, split_sentences
-from khronika.lang import LanguagePack, Trigger, could_match, fold_case
+from khronika.lang import LanguagePack, Trigger, could_match, fold_case, sentence_gates
 from khronika.places import (
     Gazetteer,
     PlaceContext,
@@ -137,11 +137,11 @@ def read_sentences(
     for sentence, attribution in zip(sentences, attributions, strict=True):
         s, e = sentence.start, sentence.end
         negated = [(m.start(), m.end()) for m in pack.negated_event.finditer(text, s, e)]
-        folded = fold_case(text[s:e])  # gates skip the patterns this sentence cannot match
+        present = sentence_gates(pack).find(fold_case(text[s:e]))  # to skip patterns
         triggers = [
             TriggerHit(t, m.start(), m.end())
             for t in pack.triggers
-            if could_match(t.gate, folded)
+            if could_match(t.gate, present)
             for m in t.regex.finditer(text, s, e)
             if t.event_type == "none"
             or not (any(a <= m.start() < b for a, b in negated) or _hypothetical(text, s, m, pack))
@@ -155,7 +155,7 @@ def read_sentences(
         taken += [
             (m.start(), m.end())
             for lex in pack.actors
-            if could_match(lex.gate, folded)
+            if could_match(lex.gate, present)
             for m in lex.regex.finditer(text, s, e)
         ]
         places = [
@@ -173,7 +173,7 @@ def read_sentences(
                 figures=figures,
                 numbers=numbers,
                 attribution=attribution,
-                background=background and not figures,
+                background=background and not figures and not _dated_today(dates),
                 claim=bool(pack.claim_cue.search(text, s, e)),
                 denial=bool(pack.denial_cue.search(text, s, e)),
             )
@@ -186,6 +186,11 @@ def _hypothetical(text: str, sentence_start: int, match: re.Match[str], pack: La
     window = text[max(sentence_start, match.start() - 80) : match.start()]
     clauses = pack.grammar.clause_break.split(window)
     return bool(pack.hypothetical.search(clauses[-1]))
+
+
+def _dated_today(dates: list[TimeExpression]) -> bool:
+    """ "Fighting goes on; today our units repelled 12 attacks" is news, not background."""
+    return any(d.relative and d.rule in ("today", "yesterday", "overnight") for d in dates)
 
 
 def _followed_by_settlement(spans: list[PlaceSpan], span: PlaceSpan) -> bool:
@@ -221,6 +226,8 @@ def _event_places(text: str, facts: SentenceFacts, pack: LanguagePack) -> list[_
             continue  # "Donetsk region", "near Charivne, Zaporizhia": the region
         after = text[span.end : min(s.end, span.end + 40)]
         before = text[max(s.start, span.start - 60) : span.start]
+        if before.endswith(("«", '"', "“")) and after.startswith(("»", '"', "”")):
+            continue  # a quoted name is a unit's or an operation's: «Хортиця», "Azovstal"
         possessive = bool(pack.grammar.possessive.match(after))
         if not possessive and pack.place_roles["title_after"].match(after.lstrip()):
             continue
@@ -442,12 +449,15 @@ class MentionBuilder:
             return None
         date_value, precision, date_end, date_evidence = self._date(frame)
         place = frame.place or (None if frame.background else self._report_place())
+        actor1, actor2 = self._actors(frame)
+        if sub_event_type == "Government regains territory" and self._abroad(actor1, place):
+            # Russia "liberating" a Ukrainian town, Ukraine taking a Russian one: a capture.
+            event_type, sub_event_type = "Battles", "Non-state actor overtakes territory"
         evidence = {"event_type": type_evidence}
         if date_evidence:
             evidence["event_date"] = date_evidence
         if place is not None and place.evidence is not None:
             evidence["location"] = place.evidence
-        actor1, actor2 = self._actors(frame)
         figures = [] if frame.background else self._figures(frame)
         targets = self._targets(frame)
         weapons = self._trigger_weapons(frame) + frame.weapons
@@ -695,18 +705,27 @@ class MentionBuilder:
             return "denied"
         if any(f.claim for f in frame.facts[:1]):
             return "claimed"
-        actor_side = next(
+        actor_side = self._side_of(actor1)
+        first = frame.facts[0].attribution if frame.facts else None
+        if first is not None and first.kind == "party" and actor_side in (None, first.side):
+            return "claimed"  # a side's word about its own forces' action (or unnamed ones)
+        return "reported"
+
+    def _abroad(self, actor: str | None, place: Place | None) -> bool:
+        """Whether a side acts outside its own country (Russian forces in Ukraine)."""
+        side = self._side_of(actor)
+        home = {"russia": "RU", "ukraine": "UA"}.get(side or "")
+        return bool(home and place is not None and place.country_code not in (None, home))
+
+    def _side_of(self, actor: str | None) -> str | None:
+        return next(
             (
                 str(lex.extra["side"])
                 for lex in self.pack.actors
-                if lex.value == actor1 and "side" in lex.extra
+                if lex.value == actor and "side" in lex.extra
             ),
             None,
         )
-        first = frame.facts[0].attribution if frame.facts else None
-        if actor_side and first is not None and first.side == actor_side:
-            return "claimed"
-        return "reported"
 
     def _civilian_targeting(self, figures: list[Figure], targets: list[Target]) -> bool:
         if any(f.group in ("civilians", "children") and f.value for f in figures):

@@ -12,14 +12,16 @@ import re._constants as _sre_constants  # the parsed-pattern opcodes literal gat
 import re._parser as _sre_parser
 import tomllib
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import groupby
 from pathlib import Path
 from re._casefix import _EXTRA_CASES
 from typing import Any
 
 PACK_DIR = Path(__file__).parent
-SUPPORTED = ("en", "uk")
+SUPPORTED = ("en", "uk", "ru")
 
 # Literal gates. Pack patterns run on every sentence, and most cannot match most sentences: a
 # pattern whose every match contains one of a few strings is skipped where none of them occurs.
@@ -55,9 +57,57 @@ def literal_gate(regex: re.Pattern[str]) -> tuple[str, ...]:
     return tuple(sorted(s for s in required if not any(t != s and t in s for t in required)))
 
 
-def could_match(gate: tuple[str, ...], folded: str) -> bool:
-    """False only when a pattern with this gate cannot match the text ``folded`` came from."""
-    return not gate or any(literal in folded for literal in gate)
+def could_match(gate: tuple[str, ...], present: AbstractSet[str]) -> bool:
+    """False only when a pattern with this gate cannot match a text whose gate literals are
+    ``present`` (a ``LiteralFinder``'s answer; gate literals it does not know count as absent)."""
+    return not gate or not present.isdisjoint(gate)
+
+
+class LiteralFinder:
+    """Which of a fixed set of literals occur in a folded text, in one scan.
+
+    Testing each literal with ``in`` costs one pass per literal; here the literals form a trie,
+    written as one regex tried at every position, and each position reports its longest
+    literal, which implies those of its prefixes that are literals too.
+    """
+
+    def __init__(self, literals: Iterable[str]) -> None:
+        unique = sorted(set(literals) - {""})
+        self._scan = re.compile(f"(?=({_trie_pattern(unique)}))") if unique else None
+        self._with_prefixes = {
+            literal: frozenset(literal[:n] for n in range(1, len(literal) + 1)) & frozenset(unique)
+            for literal in unique
+        }
+
+    def find(self, folded: str) -> set[str]:
+        """The literals occurring in ``folded`` (a ``fold_case`` result)."""
+        found: set[str] = set()
+        if self._scan is not None:
+            for match in self._scan.finditer(folded):
+                found |= self._with_prefixes[match.group(1)]
+        return found
+
+
+@cache
+def sentence_gates(pack: LanguagePack) -> LiteralFinder:
+    """The finder for the gates of a pack's triggers and actors, run once per sentence."""
+    gates = [trigger.gate for trigger in pack.triggers] + [actor.gate for actor in pack.actors]
+    return LiteralFinder(literal for gate in gates for literal in gate)
+
+
+def _trie_pattern(literals: list[str]) -> str:
+    """A regex for sorted, distinct, non-empty ``literals`` that matches the longest one at a
+    position: alternatives branch on one character, so a position costs a test per level."""
+    alternatives = []
+    for first, group in groupby(literals, key=lambda literal: literal[0]):
+        tails = [literal[1:] for literal in group]
+        longer = [tail for tail in tails if tail]
+        body = re.escape(first)
+        if longer:
+            optional = "?" if "" in tails else ""
+            body += f"(?:{_trie_pattern(longer)}){optional}"
+        alternatives.append(body)
+    return "|".join(alternatives)
 
 
 def _sequence_requirement(items: Iterable[tuple[Any, Any]]) -> frozenset[str] | None:

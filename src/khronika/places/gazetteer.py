@@ -30,7 +30,7 @@ from khronika.places.imports import (
     imported_files,
     read_imported,
 )
-from khronika.places.morphology import is_cyrillic, name_forms
+from khronika.places.morphology import is_cyrillic, may_name_region, name_forms
 from khronika.places.romanize import name_key, romanize_ukrainian
 
 INDEX_VERSION = "places-2"
@@ -188,19 +188,23 @@ class Gazetteer:
         """Settlements and city districts called ``surface``, most populous first."""
         found = self._keys.get(name_key(surface))
         if found is None:
-            found = next(
-                (
-                    hit
-                    for form in name_forms(surface)
-                    if (hit := self._keys.get(name_key(form))) is not None
-                ),
-                None,
-            )
+            hits = [
+                hit
+                for form in name_forms(surface)
+                if (hit := self._keys.get(name_key(form))) is not None
+            ]
+            # An inflected name: a form naming a settlement beats one naming only a city
+            # district ("Покровська" is Pokrovsk before Kryvyi Rih's Pokrovskyi district).
+            found = next((h for h in hits if self._names_settlement(h)), hits[0] if hits else None)
         if found is None:
             return []
         positions = (found,) if isinstance(found, int) else found
         candidates = [self._candidate(position) for position in positions]
         return sorted(candidates, key=lambda c: (-c.population, c.id))
+
+    def _names_settlement(self, hit: int | tuple[int, ...]) -> bool:
+        positions = (hit,) if isinstance(hit, int) else hit
+        return any(self._candidate(p).kind == "settlement" for p in positions)
 
     def is_known_name(self, key: str) -> bool:
         """Whether a normalised key names a settlement, district, admin1 or country."""
@@ -214,7 +218,7 @@ class Gazetteer:
         """First-level units called ``surface`` ("Zaporizhzhia Oblast", "Lower Shabelle"); an
         inflected Ukrainian or Russian name is read in its dictionary forms ("Херсонщині")."""
         found = self.admin1_by_key(admin1_key(surface))
-        if not found and is_cyrillic(surface):
+        if not found and is_cyrillic(surface) and may_name_region(surface.split()[-1]):
             for form in name_forms(surface):
                 found = self.admin1_by_key(admin1_key(form))
                 if found:

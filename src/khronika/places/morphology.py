@@ -32,6 +32,15 @@ def is_cyrillic(text: str) -> bool:
     return bool(_CYRILLIC.search(text))
 
 
+# Masculine adjective endings: "Київський район" is a district, never "Київська область".
+_MASCULINE_ADJECTIVE = ("ий", "ый", "ого", "ому", "им", "ым")
+
+
+def may_name_region(word: str) -> bool:
+    """Whether an inflected word may be a region's name: not a masculine adjective."""
+    return not word.lower().endswith(_MASCULINE_ADJECTIVE)
+
+
 @lru_cache(maxsize=65536)
 def word_forms(word: str) -> tuple[str, ...]:
     """Possible dictionary forms of one word, likeliest first (lower case)."""
@@ -39,7 +48,7 @@ def word_forms(word: str) -> tuple[str, ...]:
     for analyzer in _analyzers():
         for parse in analyzer.parse(word)[:_MAX_PARSES]:
             forms.append(parse.normal_form)
-            if "ADJF" in parse.tag:  # "Запорізькій" -> "запорізька" (область)
+            if "ADJF" in parse.tag and "femn" in parse.tag:  # "Запорізькій" -> "запорізька"
                 feminine = parse.inflect({"femn", "sing", "nomn"})
                 if feminine is not None:
                     forms.append(feminine.word)

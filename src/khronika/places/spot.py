@@ -15,9 +15,17 @@ from khronika.places.gazetteer import ADMIN1, FOCUS_COUNTRIES, Candidate, Gazett
 from khronika.places.romanize import name_key
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’ʼ][^\W\d_]+)*(?:-[^\W\d_]+(?:['’ʼ][^\W\d_]+)*)*")
-_POSSESSIVE = re.compile(r"['’ʼ]s$")
-# Between two words of one name: a space, or a spaced dash ("Donetsk - Kuibyshivskyi").
-_JOINER = re.compile(r"^(?: | ?[-–] ?)$")
+_POSSESSIVE_ENDINGS = ("'s", "’s", "ʼs")
+# Between two words of one name: a space, or a spaced dash ("Donetsk - Kuibyshivskyi"), and
+# the same followed by a line break.
+_JOINERS = frozenset(
+    joiner + line_break
+    for joiner in (" ", "-", "–", " -", " –", "- ", "– ", " - ", " – ")
+    for line_break in ("", "\n")
+)
+_WORD_AFTER = re.compile(r"\s*([A-Za-z']+)")
+_ASCII_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+_BETWEEN_PLACES = re.compile(r",? [\w -]{0,40}, ")
 
 PREPOSITIONS = frozenset(
     [
@@ -70,20 +78,21 @@ class PlaceSpan:
     preposition: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Token:
     start: int
     end: int
     text: str
-    capitalized: bool
 
 
-def _tokens(text: str, start: int, end: int) -> list[_Token]:
-    found = []
-    for match in _WORD.finditer(text, start, end):
-        word = match.group()
-        found.append(_Token(match.start(), match.end(), word, word[0].isupper()))
-    return found
+def _capitalized_tokens(text: str, start: int, end: int) -> list[_Token]:
+    """The words that start with a capital: only they make names. A lowercase word between two
+    of them still breaks a run, as the text between them is then no joiner."""
+    return [
+        _Token(match.start(), match.end(), match.group())
+        for match in _WORD.finditer(text, start, end)
+        if text[match.start()].isupper()
+    ]
 
 
 def spot_places(
@@ -96,13 +105,10 @@ def spot_places(
     if not 0 <= start <= stop <= len(text):
         raise ValueError(f"spot_places: bad range start={start} end={end} for {len(text)} chars")
     places = gazetteer or Gazetteer.default()
-    tokens = _tokens(text, start, stop)
+    tokens = _capitalized_tokens(text, start, stop)
     spans: list[PlaceSpan] = []
     index = 0
     while index < len(tokens):
-        if not tokens[index].capitalized:
-            index += 1
-            continue
         span, used = _longest_match(text, tokens, index, places, spans)
         if span is not None:
             spans.append(span)
@@ -115,13 +121,19 @@ def _run_length(text: str, tokens: list[_Token], index: int, limit: int) -> int:
     length = 1
     while (
         length < limit
-        and not _POSSESSIVE.search(tokens[index + length - 1].text)
+        and not tokens[index + length - 1].text.endswith(_POSSESSIVE_ENDINGS)
         and index + length < len(tokens)
-        and tokens[index + length].capitalized
-        and _JOINER.match(text[tokens[index + length - 1].end : tokens[index + length].start])
+        and text[tokens[index + length - 1].end : tokens[index + length].start] in _JOINERS
+        and not _is_acronym(tokens[index + length].text)
     ):
         length += 1
     return length
+
+
+def _is_acronym(word: str) -> bool:
+    """ "FPV-дрон", "ОВА", "ЗСУ": an acronym does not continue a name ("у Нікополі FPV-дрон")."""
+    head = word.split("-", 1)[0]
+    return len(head) >= 2 and head.isupper()
 
 
 def _longest_match(
@@ -136,9 +148,8 @@ def _longest_match(
         first, last = tokens[index], tokens[index + length - 1]
         surface = text[first.start : last.end]
         end = last.end
-        possessive = _POSSESSIVE.search(surface)
-        if possessive:
-            surface, end = surface[: possessive.start()], end - len(possessive.group())
+        if surface.endswith(_POSSESSIVE_ENDINGS):
+            surface, end = surface[:-2], end - 2
         candidates, hint = _candidates(surface, places, text, first.start, end, earlier)
         if (
             candidates is not None
@@ -164,7 +175,7 @@ def _candidates(
     """What a surface may mean here, or None when it is no place (unknown or a common word)."""
     key = name_key(surface)
     hint = _hint(text, start, end)
-    admin1 = places.admin1_by_key(admin1_key(surface))
+    admin1 = places.admin1_lookup(surface)
     admin1_slot = bool(admin1) and hint is None and _follows_place(text, start, earlier)
     if admin1_slot:
         hint = ADMIN1
@@ -209,17 +220,18 @@ def _suspect_lone_name(surface: str, settlements: list[Candidate], text: str, st
 def _is_personal_name(tokens: list[_Token], index: int, places: Gazetteer) -> bool:
     """ "Vladimir Putin", "Boris Johnson": a known first word followed by a name that is no
     region or country ("Stepove Donetsk" is a village and its oblast)."""
-    key = name_key(_POSSESSIVE.sub("", tokens[index + 1].text))
+    word = tokens[index + 1].text
+    key = name_key(word[:-2] if word.endswith(_POSSESSIVE_ENDINGS) else word)
     if key in places.person_names:
         return True
     if key in places.stopwords:
         return False
-    return not places.admin1_by_key(key) and places.country_by_key(key) is None
+    return not places.admin1_lookup(word) and places.country_by_key(key) is None
 
 
 def _looks_like_abbreviation(surface: str, text: str, start: int) -> bool:
     """Very short names ("Mil", "Ra") count only after a place preposition."""
-    return len(surface) <= 3 and _preposition(text, start) is None
+    return len(surface) <= 3 and surface.isascii() and _preposition(text, start) is None
 
 
 def _hint(text: str, start: int, end: int) -> str | None:
@@ -244,7 +256,7 @@ def _follows_place(text: str, start: int, earlier: list[PlaceSpan]) -> bool:
     if not earlier:
         return False
     between = text[earlier[-1].end : start]
-    return between in (", ", ",", " ") or bool(re.fullmatch(r",? [\w -]{0,40}, ", between))
+    return between in (", ", ",", " ") or bool(_BETWEEN_PLACES.fullmatch(between))
 
 
 def _unknown_place(
@@ -284,13 +296,19 @@ def _admin1_follows(text: str, end: int, places: Gazetteer) -> bool:
 
 
 def _word_after(text: str, end: int) -> str | None:
-    match = re.match(r"\s*([A-Za-z']+)", text[end : end + 40])
+    """The ASCII word (apostrophes kept) after ``end``, lowercased; spaces may come first."""
+    match = _WORD_AFTER.match(text, end, end + 40)
     return match.group(1).lower() if match else None
 
 
 def _word_before(text: str, start: int) -> str | None:
-    match = re.search(r"([A-Za-z]+)\s*$", text[max(0, start - 40) : start])
-    return match.group(1).lower() if match else None
+    """The ASCII word ending before ``start``, lowercased, within the 40 characters before it
+    (as a slice: a negative ``start`` counts from the end)."""
+    window = text[max(0, start - 40) : start].rstrip()
+    first = len(window)
+    while first and window[first - 1] in _ASCII_LETTERS:
+        first -= 1
+    return window[first:].lower() or None
 
 
 def _preposition(text: str, start: int) -> str | None:
