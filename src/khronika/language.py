@@ -24,7 +24,7 @@ def _detector() -> Any:
 
 
 def detect_language(text: str) -> str | None:
-    """"en", "uk" or "ru"; None when the text has too few letters to tell."""
+    """ "en", "uk" or "ru"; None when the text has too few letters to tell."""
     sample = text[:_SAMPLE]
     if len(_LETTER.findall(sample)) < _MIN_LETTERS:
         return None

@@ -52,7 +52,9 @@ _SUPPORTING_FIRE = frozenset(
         "rocket",
         "grenade",
         "air-strike",
+        "glide-bomb",
         "drone",
+        "drone-drop",
         "landmine",
         "ied",
     }
@@ -124,6 +126,7 @@ class Frame:
     weapons: list[Weapon] = field(default_factory=list)
     date_expr: TimeExpression | None = None
     ordinal: int = 0
+    separate: bool = False  # told as another event ("Separately, ...") without a place
 
 
 def read_sentences(
@@ -146,6 +149,15 @@ def read_sentences(
             if t.event_type == "none"
             or not (any(a <= m.start() < b for a, b in negated) or _hypothetical(text, s, m, pack))
         ]
+        if triggers:  # "Ukraine's Air Force said": a speaker's name is no air strike
+            speakers = [
+                (m.start(), m.end())
+                for lex in pack.speakers
+                for m in lex.regex.finditer(text, s, e)
+            ]
+            triggers = [
+                t for t in triggers if not any(a <= t.start and t.end <= b for a, b in speakers)
+            ]
         dates = find_dates(text, s, e, published, pack)
         numbers = find_numbers(text, s, e, pack)
         excluded = [(d.start, d.end) for d in dates]
@@ -318,9 +330,17 @@ class MentionBuilder:
     def _frames_for(self, facts: SentenceFacts, places: list[_EventPlace]) -> list[Frame]:
         date_expr = _event_date(facts, self.text, self.pack)
         if not places:
-            if self.current is not None and not _different_day(self.current, date_expr):
+            s = facts.sentence
+            separate = self.pack.new_event_cue.match(self.text, s.start, s.end)
+            if (
+                self.current is not None
+                and not separate
+                and not _different_day(self.current, date_expr)
+            ):
                 return [self.current]
-            return [self._new_frame(None, False)]
+            fresh = self._new_frame(None, False)
+            fresh.separate = bool(separate)
+            return [fresh]
         frames = []
         for place in places:
             frame = self._frame_for_places([place], create=True)
@@ -448,7 +468,9 @@ class MentionBuilder:
         if frame.place is None and not frame.background and not self._anchored(frame):
             return None
         date_value, precision, date_end, date_evidence = self._date(frame)
-        place = frame.place or (None if frame.background else self._report_place())
+        place = frame.place
+        if place is None and not frame.background:
+            place = (frame.separate and self._frame_region(frame)) or self._report_place()
         actor1, actor2 = self._actors(frame)
         if sub_event_type == "Government regains territory" and self._abroad(actor1, place):
             # Russia "liberating" a Ukrainian town, Ukraine taking a Russian one: a capture.
@@ -562,6 +584,14 @@ class MentionBuilder:
             expr = _event_date(facts, self.text, self.pack)
             if expr is not None and not facts.background:
                 return expr
+        return None
+
+    def _frame_region(self, frame: Frame) -> Place | None:
+        """A placeless frame's own region ("shot down seven rockets over the Belgorod region")."""
+        for facts in frame.facts:
+            region = self._admin_place(facts)
+            if region is not None:
+                return region
         return None
 
     def _report_place(self) -> Place | None:

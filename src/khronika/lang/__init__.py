@@ -282,6 +282,7 @@ class LanguagePack:
     denial_cue: re.Pattern[str]
     negated_event: re.Pattern[str]
     hypothetical: re.Pattern[str]
+    new_event_cue: re.Pattern[str]
     speakers: tuple[Lexeme, ...]
     person_titles: re.Pattern[str]
     reporting_verbs: re.Pattern[str]
@@ -367,6 +368,9 @@ def load_pack(code: str) -> LanguagePack:
         denial_cue=_alternation(data["events"]["denial_cues"]),
         negated_event=_alternation(data["events"]["negations"]),
         hypothetical=_alternation(data["events"]["hypothetical"]),
+        new_event_cue=re.compile(
+            r"\W*(?:" + "|".join(data["events"]["new_event_cues"]) + r")\b", re.IGNORECASE
+        ),
         speakers=_lexemes(data["attribution"]["speakers"]),
         person_titles=_alternation(data["attribution"]["person_titles"]),
         reporting_verbs=_alternation(data["attribution"]["reporting_verbs"]),
