@@ -278,12 +278,68 @@ def test_without_context_a_homonym_is_flagged_not_trusted(gaz: Gazetteer) -> Non
     assert len(place.candidates) >= 5
 
 
-def test_city_district_resolves_to_its_city(gaz: Gazetteer) -> None:
+def test_city_district_resolves_to_its_city_at_the_district(gaz: Gazetteer) -> None:
     place = place_in("A missile hit Kholodnohirskyi district of Kharkiv on Tuesday.", gaz)
     kharkiv = gaz.lookup("Kharkiv")[0]
     assert place.name == "Kharkiv" and place.sublocations == ["Kholodnohirskyi"]
-    assert (place.latitude, place.longitude) == (kharkiv.latitude, kharkiv.longitude)
+    assert place.latitude is not None and place.longitude is not None
+    assert kharkiv.latitude is not None and kharkiv.longitude is not None
+    # Kholodna Hora lies west of the centre, inside the city.
+    km = haversine_km(place.latitude, place.longitude, kharkiv.latitude, kharkiv.longitude)
+    assert 1 < km < 10 and place.longitude < kharkiv.longitude
     assert place.geo_precision == 1 and place.place_kind == "city_district"
+
+
+def test_renamed_town_means_the_ukrainian_town(gaz: Gazetteer) -> None:
+    text = "Минобороны заявило, что войска завершили освобождение Дзержинска."
+    assert place_in(text, gaz, "Дзержинска").name == "Toretsk"
+    assert place_in("Shelling of Artemivsk went on overnight.", gaz).name == "Bakhmut"
+    # An admin1 named in the report still wins over the renaming table.
+    text = "A blast hit a plant in Dzerzhinsk, Nizhny Novgorod Oblast."
+    assert place_in(text, gaz, "Dzerzhinsk").country_code == "RU"
+
+
+def test_masculine_adjective_implies_no_country(gaz: Gazetteer) -> None:
+    text = "В Донецке сегодня в результате обстрела Киевского района погибли два человека."
+    donetsk = place_in(text, gaz, "Донецке")
+    assert (donetsk.name, donetsk.country_code) == ("Donetsk", "UA")
+    district = place_in(text, gaz, "Киевского")
+    assert district.place_kind == "city_district" and district.name == "Donetsk"
+
+
+def test_raion_resolves_to_its_centre(gaz: Gazetteer) -> None:
+    for surface, centre, country in [
+        ("Глушковском районе", "Glushkovo", "RU"),
+        ("Нікопольському районі", "Nikopol", "UA"),
+        ("Бахмутского района", "Bakhmut", "UA"),
+    ]:
+        text = f"Вчера в {surface} взорвался дрон."
+        start = text.index(surface)
+        candidates = tuple(gaz.raion_lookup(surface))
+        span = PlaceSpan(start, start + len(surface), surface, candidates, "raion", "в")
+        place = resolve(span, build_context([span], gaz), gazetteer=gaz)
+        assert (place.name, place.country_code) == (centre, country)
+        assert place.place_kind == "raion" and place.geo_precision == 2
+    # In Ukraine the centre must lie in a raion of that name: no other Nikopol-like town.
+    assert {c.admin2 for c in gaz.raion_lookup("Нікопольський район")} == {"Nikopolskyi"}
+
+
+def test_fuzzy_match_only_inside_the_named_admin1(gaz: Gazetteer) -> None:
+    zaporizhia = gaz.admin1_lookup("Запорожской области")[0]
+    kherson = gaz.admin1_lookup("Херсонской области")[0]
+    found = gaz.fuzzy_in_admin1("Работино", "UA", zaporizhia.admin1_code)
+    assert found is not None and found[0].name == "Robotyne" and found[1] >= 88
+    assert gaz.fuzzy_in_admin1("Работино", "UA", kherson.admin1_code) is None
+    assert gaz.fuzzy_in_admin1("Работа", "UA", zaporizhia.admin1_code) is None  # too short
+    text = "Сообщается, что войска вошли в Работино в Запорожской области."
+    start = text.index("Работино")
+    spans = [
+        PlaceSpan(start, start + 8, "Работино", (), None, "в"),
+        *spot_places(text, gazetteer=gaz),
+    ]
+    place = resolve(spans[0], build_context(spans, gaz), gazetteer=gaz)
+    assert place.name == "Robotyne" and place.geo_precision == 2
+    assert any("Работино" in line for line in place.candidates)
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,7 @@ import threading
 from array import array
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,7 @@ from khronika.places.imports import (
 from khronika.places.morphology import is_cyrillic, may_name_region, name_forms
 from khronika.places.romanize import name_key, romanize_ukrainian
 
-INDEX_VERSION = "places-2"
+INDEX_VERSION = "places-3"
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
 SETTLEMENT = "settlement"
@@ -41,6 +41,21 @@ CITY_DISTRICT = "city_district"
 ADMIN1 = "admin1"
 ADMIN2 = "admin2"
 COUNTRY = "country"
+RAION = "raion"  # a district named for its centre ("Глушковский район" -> Glushkovo)
+
+FUZZY_CUTOFF = 88.0  # rapidfuzz ratio of sound skeletons (see ``sound_skeleton``)
+FUZZY_KEY_FLOOR = 70.0  # and of the romanized keys themselves: vowels may differ, not all
+_MIN_SKELETON = 6
+_VOWEL_RUNS = re.compile(r"[aeiouy]+")
+_RUSSIAN_EXTRA = str.maketrans({"ы": "y", "э": "e", "ъ": "", "ё": "e"})
+# Words that say a name is a raion, in the cases reports put them in.
+RAION_WORDS = frozenset(
+    ["raion", "rayon", "district", "район", "району", "районі", "районе", "районом", "района"]
+)
+# Endings of raion adjectives, longest first: what is left is the centre's stem
+# (Глушковский -> Глушков-о, Нікопольський -> Нікопол-ь, Kramatorskyi -> Kramatorsk).
+_RAION_SUFFIXES = ("ський", "ский", "цький", "цкий", "skyi", "skiy", "sky", "ий", "ый", "yi", "iy")
+_CENTRE_ENDINGS = ("", "о", "е", "а", "ь", "и", "і", "o", "e", "a")
 
 # Words that name the kind of an administrative unit; stripped before matching admin1 names.
 ADMIN1_WORDS = frozenset(
@@ -88,11 +103,39 @@ class Candidate:
     population: int
     parent_id: str | None = None
     approximate: bool = False  # no own point: placed at its hromada's (or raion's) places
+    former_keys: frozenset[str] = frozenset()  # keys of names Ukraine retired (renamed_places)
 
 
 def is_approximate(candidate: Candidate) -> bool:
     """True for codifier settlements no source locates, whose point is their hromada's."""
     return candidate.approximate
+
+
+def latin_key(name: str) -> str:
+    """The matching key of a name romanized (Russian letters too, by the nearest Ukrainian)."""
+    return name_key(
+        romanize_ukrainian(name.translate(_RUSSIAN_EXTRA)) if is_cyrillic(name) else name
+    )
+
+
+def sound_skeleton(name: str) -> str:
+    """A name's consonants with each vowel run folded to one mark, over its romanized key: the
+    Russian and Ukrainian forms of one village ("Работино", "Роботине") share it."""
+    return _VOWEL_RUNS.sub("a", latin_key(name))
+
+
+def _raion_stems(adjective: str) -> list[str]:
+    """What a raion adjective may be made from: "Глушковский" -> "Глушков", "Покровський" ->
+    "Покров" and "Покровськ", "Kramatorskyi" -> "Kramators" and "Kramatorsk"."""
+    stems: list[str] = []
+    for suffix in _RAION_SUFFIXES:
+        if adjective.casefold().endswith(suffix):
+            base = adjective[: -len(suffix)]
+            stems.append(base)
+            consonants = suffix.rstrip("ийыіy").rstrip("ь")  # "ськ" of "ський", "sk" of "skyi"
+            if consonants != suffix and len(consonants) > 1:
+                stems.append(base + consonants)
+    return [stem for stem in dict.fromkeys(stems) if len(stem) >= 3]
 
 
 def admin1_key(surface: str) -> str:
@@ -134,10 +177,12 @@ class Gazetteer:
         self._countries: dict[str, tuple[str, float | None, float | None]] = index["countries"]
         self._districts: dict[str, tuple[int, ...]] = index["districts"]
         self._approximate: frozenset[int] = index["approximate"]
+        self._former_keys: dict[int, frozenset[str]] = index["former_keys"]
         self.max_tokens: int = index["max_tokens"]
         self.stopwords: frozenset[str] = index["stopwords"]
         self.person_names: frozenset[str] = index["person_names"]
         self._cache: dict[int, Candidate] = {}
+        self._by_admin1: dict[tuple[str, str], list[tuple[str, str, int]]] | None = None
         self._positions: dict[str, int] = {}
 
     # -- construction ------------------------------------------------------------------
@@ -196,9 +241,14 @@ class Gazetteer:
             # An inflected name: a form naming a settlement beats one naming only a city
             # district ("Покровська" is Pokrovsk before Kryvyi Rih's Pokrovskyi district).
             found = next((h for h in hits if self._names_settlement(h)), hits[0] if hits else None)
+            # A retired name ("Дзержинска" -> Дзержинск, now Toretsk) joins whatever the other
+            # forms found ("дзержинский"): context chooses between them.
+            renamed = tuple(p for h in hits for p in _positions(h) if p in self._former_keys)
+            if renamed:
+                found = tuple(dict.fromkeys((*_positions(found), *renamed)))
         if found is None:
             return []
-        positions = (found,) if isinstance(found, int) else found
+        positions = _positions(found)
         candidates = [self._candidate(position) for position in positions]
         return sorted(candidates, key=lambda c: (-c.population, c.id))
 
@@ -282,6 +332,73 @@ class Gazetteer:
         positions = self._admin2_keys.get(" ".join(words), ())
         return [self._candidate(position) for position in positions]
 
+    def fuzzy_in_admin1(
+        self, surface: str, country: str, admin1_code: str | None, cutoff: float = FUZZY_CUTOFF
+    ) -> tuple[Candidate, float] | None:
+        """The settlement of one admin1 whose name sounds most like ``surface`` ("Работино" ->
+        Robotyne), with its score; None below ``cutoff`` or for names too short to compare."""
+        from rapidfuzz import fuzz, process  # noqa: PLC0415 - only for names with no candidate
+
+        wanted = sound_skeleton(surface)
+        if admin1_code is None or len(wanted) < _MIN_SKELETON:
+            return None
+        if self._by_admin1 is None:
+            self._by_admin1 = self._settlements_by_admin1()
+        names = self._by_admin1.get((country, admin1_code), [])
+        choices = [skeleton for skeleton, _, _ in names]
+        found = process.extractOne(wanted, choices, scorer=fuzz.ratio, score_cutoff=cutoff)
+        if found is None:
+            return None
+        _, score, index = found
+        _, key, position = names[index]
+        if fuzz.ratio(latin_key(surface), key) < FUZZY_KEY_FLOOR:
+            return None
+        return self._candidate(position), float(score)
+
+    def _settlements_by_admin1(self) -> dict[tuple[str, str], list[tuple[str, str, int]]]:
+        """(country, admin1 code) -> (sound skeleton, romanized key, position) of each name of
+        its settlements, built on first use."""
+        found: dict[tuple[str, str], dict[str, tuple[str, int]]] = defaultdict(dict)
+        for key, hit in self._keys.items():
+            latin = latin_key(key)
+            skeleton = _VOWEL_RUNS.sub("a", latin)
+            if len(skeleton) < _MIN_SKELETON:
+                continue
+            for position in _positions(hit):
+                code = self._admin1_codes[position]
+                if code and self._kinds[position] == _KIND_CODES[SETTLEMENT]:
+                    unit = (self._countries_of[position], code)
+                    found[unit].setdefault(skeleton, (latin, position))
+        return {unit: [(s, *kp) for s, kp in names.items()] for unit, names in found.items()}
+
+    def raion_lookup(self, surface: str) -> list[Candidate]:
+        """The centres of raions called ``surface`` ("Глушковском районе", "Nikopol district",
+        "Нікопольський"), as candidates of kind RAION placed at the centre: for Ukraine the
+        codifier's raion's town of that stem, elsewhere any town of that stem."""
+        words = [w for w in surface.split() if w.casefold() not in RAION_WORDS]
+        if not words:
+            return []
+        name = " ".join(words)
+        forms = [name, *name_forms(name)] if is_cyrillic(name) else [name]
+        centres: dict[str, Candidate] = {}
+        for stem in {stem for form in forms for stem in (form, *_raion_stems(form))}:
+            for ending in _CENTRE_ENDINGS:
+                for candidate in self.lookup(stem + ending):
+                    if candidate.kind == SETTLEMENT:
+                        centres.setdefault(candidate.id, candidate)
+        raions = [r for r in self.admin2_lookup(name) if r.country_code == "UA"]
+        if not raions and is_cyrillic(name):
+            raions = [r for form in name_forms(name) for r in self.admin2_lookup(form)]
+        if raions:  # Ukraine: the centre must lie in a raion of that name
+            inside = {(r.admin1_code, r.admin2) for r in raions}
+            ukrainian = [c for c in centres.values() if (c.admin1_code, c.admin2) in inside]
+            others = [c for c in centres.values() if c.country_code != "UA"]
+            chosen = ukrainian + others
+        else:
+            chosen = list(centres.values())
+        ranked = sorted(chosen, key=lambda c: (-c.population, c.id))
+        return [replace(c, kind=RAION) for c in ranked]
+
     def districts_of(self, city: Candidate) -> list[Candidate]:
         """The city districts of ``city`` (current and former names)."""
         return [self._candidate(position) for position in self._districts.get(city.id, ())]
@@ -306,6 +423,7 @@ class Gazetteer:
                 population=self._populations[position],
                 parent_id=self._ids[parent] if (parent := self._parents.get(position)) else None,
                 approximate=position in self._approximate,
+                former_keys=self._former_keys.get(position, frozenset()),
             )
             self._cache[position] = cached
             self._positions[cached.id] = position
@@ -316,6 +434,12 @@ class Gazetteer:
         position = self._positions.get(district.id)
         parent = None if position is None else self._parents.get(position)
         return None if parent is None else self._candidate(parent)
+
+
+def _positions(hit: int | tuple[int, ...] | None) -> tuple[int, ...]:
+    if hit is None:
+        return ()
+    return (hit,) if isinstance(hit, int) else hit
 
 
 def data_home() -> Path:
@@ -376,6 +500,7 @@ class _Builder:
         self.keys: dict[str, list[int]] = defaultdict(list)
         self.max_tokens = 1
         self.approximate: set[int] = set()
+        self.former_keys: dict[int, set[str]] = defaultdict(set)
 
     def add(self, row: Row, names: Iterable[str]) -> int:
         position = len(self.rows)
@@ -405,6 +530,11 @@ def _names_of(city: dict[str, Any]) -> list[str]:
     return [city["name"], *(a for a in usable if len(a) > 3 or not a.isupper())]
 
 
+def _yo_spelling(name: str) -> str:
+    """GeoNames writes Russian ё as ë ("Tëtkino"); news and ACLED write yo ("Tyotkino")."""
+    return name.replace("ë", "yo").replace("Ë", "Yo")
+
+
 def build_index(home: Path | None = None) -> dict[str, Any]:
     """Read the sources (and the user's imports in ``home``) into the index ``Gazetteer``
     loads."""
@@ -420,9 +550,12 @@ def build_index(home: Path | None = None) -> dict[str, Any]:
     for geonameid, city in cities.items():
         names = _names_of(city)
         country, code = city["countrycode"], city["admin1code"] or None
+        display = _yo_spelling(city["name"])
+        if display != city["name"]:
+            names.append(display)
         row: Row = (
             f"geonames:{geonameid}",
-            city["name"],
+            display,
             SETTLEMENT,
             country,
             code,
@@ -463,6 +596,7 @@ def build_index(home: Path | None = None) -> dict[str, Any]:
         "districts": _districts(builder.rows),
         "max_tokens": max(builder.max_tokens, 4),
         "approximate": frozenset(builder.approximate),
+        "former_keys": {k: frozenset(v) for k, v in builder.former_keys.items()},
         "stopwords": _word_list("stopwords.txt") | _word_list("person_names.txt"),
         "person_names": _word_list("person_names.txt"),
     }
@@ -591,6 +725,7 @@ def _add_katottg(
         builder.approximate.add(city_rows[identifier])
 
     _add_city_districts(builder, records, names, city_rows, oblast_of, cities)
+    _add_former_names(builder)
     admin2_keys: dict[str, list[int]] = defaultdict(list)
     for identifier, name, category, _ in records:
         if category != "P":
@@ -615,8 +750,14 @@ def _add_city_districts(
     oblast_of: Any,
     cities: dict[str, dict[str, Any]],
 ) -> None:
-    """City districts at their city's point, keyed alone and as "City - District"."""
+    """City districts at their own centre where known (city_district_centres.tsv), else at
+    their city's point; keyed alone and as "City - District"."""
     former = {row[0]: _aliases(row[1]) for row in _read_table("district_former_names.tsv")}
+    centres = {
+        (row[0], name_key(alias)): (float(row[2]), float(row[3]))
+        for row in _read_table("city_district_centres.tsv")
+        for alias in _aliases(row[1])
+    }
     districts: dict[str, list[tuple[str, list[str]]]] = defaultdict(list)
     for identifier, name, category, ancestors in records:
         if category == "B" and ancestors:
@@ -636,6 +777,10 @@ def _add_city_districts(
             source = cities[city[0].split(":", 1)[1]]
             city_names.update(a for a in source["alternatenames"] if a.isascii())
         for identifier, district_names in members:
+            point = next(
+                (p for n in district_names if (p := centres.get((city_id, name_key(n))))),
+                (city[6], city[7]),
+            )
             row = (
                 f"katottg:{identifier}",
                 district_names[0],
@@ -643,13 +788,32 @@ def _add_city_districts(
                 "UA",
                 oblast_of(city_id),
                 city[5],
-                city[6],
-                city[7],
+                *point,
                 0,
                 city[0],
             )
             composite = [f"{c} {d}" for c in city_names for d in district_names]
             builder.add(row, [*district_names, *composite])
+
+
+def _add_former_names(builder: _Builder) -> None:
+    """Give renamed Ukrainian places their old names (Дзержинськ -> Toretsk), remembered as
+    former names so that context can prefer them over namesakes abroad."""
+    for code, current, former in _read_table("renamed_places.tsv"):
+        matches = [
+            p
+            for p in builder.keys.get(name_key(current), ())
+            if builder.rows[p][3] == "UA"
+            and builder.rows[p][4] == code
+            and builder.rows[p][2] == SETTLEMENT
+        ]
+        if not matches:
+            raise ValueError(f"renamed_places.tsv: no {current!r} in UA admin1 {code}")
+        position = max(matches, key=lambda p: (builder.rows[p][8], p not in builder.approximate))
+        names = _aliases(former)
+        names += [romanize_ukrainian(n) for n in names if is_cyrillic(n)]
+        builder.add_names(position, names)
+        builder.former_keys[position].update(name_key(n) for n in names)
 
 
 JOIN_KM = 15.0  # an imported place this close to a located one of its name is that one

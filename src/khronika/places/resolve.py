@@ -12,18 +12,21 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from khronika.places.gazetteer import (
     ADMIN1,
     ADMIN2,
     CITY_DISTRICT,
     COUNTRY,
+    FOCUS_COUNTRIES,
+    RAION,
     SETTLEMENT,
     Candidate,
     Gazetteer,
     is_approximate,
 )
+from khronika.places.morphology import is_cyrillic, may_name_region, name_forms
 from khronika.places.romanize import name_key
 from khronika.places.spot import PlaceSpan
 from khronika.records import Evidence, Place
@@ -40,6 +43,9 @@ ANCHOR_REACH_KM = 100.0
 DISTANCE_HINT = 40.0
 APPROXIMATE = -1.0
 ALTERNATE_NAME = -5.0  # "Pokrovsk" is Engels' old name: a place called so today comes first
+# A name Ukraine retired ("Дзержинск", "Artemivsk") still means the renamed Ukrainian town in war
+# news, even where the report names Russia (as the speaker); an admin1 named in the report wins.
+RENAMED_PLACE = 45.0
 # A report that names no country is most likely about the war in Ukraine: its Russian
 # spellings ("Volchansk", "Artemovsk") mean the Ukrainian town, not a Russian namesake.
 FALLBACK_COUNTRY = "UA"
@@ -49,6 +55,10 @@ SAME_PLACE_KM = 10.0
 LOCAL_ADMIN1_CHARS = 80  # how far after a name its "X, Oblast" admin1 may come
 VAGUE_PREPOSITIONS = frozenset({"near", "around", "outskirts", "towards", "toward", "direction"})
 ANCHOR_POPULATION = 100_000
+# A town abroad this big, called by its own name, may be what a report names; smaller ones (or
+# any matched by an alternate name) in a report whose admin1 units lie elsewhere are words that
+# happen to name a place: "Muqluga Cali", "a Toyota vehicle", "Sool" (Seoul).
+FOREIGN_CITY_POPULATION = 1_000_000
 
 
 @dataclass
@@ -114,8 +124,9 @@ def build_context(
         for country in (c.country_code for c in span.candidates if c.kind == COUNTRY):
             if country not in context.countries:
                 context.countries.append(country)
-        for country in countries:
-            implied[country] += 1 / len(countries)
+        if not _only_adjective_match(span, gazetteer or Gazetteer.default()):
+            for country in countries:
+                implied[country] += 1 / len(countries)
         anchor = _unambiguous(_settlements(span))
         if anchor is not None:
             context.anchors_at.append((span.start, anchor))
@@ -129,6 +140,22 @@ def build_context(
         if weight >= 1:
             context.countries.append(country)
     return context
+
+
+def _only_adjective_match(span: PlaceSpan, gazetteer: Gazetteer) -> bool:
+    """ "Киевского (района)": an inflected masculine adjective that matched only through its
+    dictionary form (Kievskiy villages in Russia) says nothing about the report's country."""
+    last = span.surface.split()[-1]
+    return (
+        is_cyrillic(last)
+        and not may_name_region(last)
+        and not gazetteer.is_settlement_key(name_key(span.surface))
+    )
+
+
+def _surface_keys(surface: str) -> frozenset[str]:
+    """The keys of a surface and of its dictionary forms."""
+    return frozenset({name_key(surface), *(name_key(form) for form in name_forms(surface))})
 
 
 def _unambiguous(candidates: list[Candidate]) -> Candidate | None:
@@ -218,6 +245,8 @@ def _score_parts(
         parts.append(("no own point (hromada's)", APPROXIMATE))
     if candidate.kind == SETTLEMENT and name_key(candidate.name) != name_key(span.surface):
         parts.append(("matched by a former or foreign name", ALTERNATE_NAME))
+    if candidate.former_keys and candidate.former_keys & _surface_keys(span.surface):
+        parts.append((f"renamed Ukrainian place, now {candidate.name}", RENAMED_PLACE))
     parent = candidate.parent_id
     if candidate.kind == CITY_DISTRICT and any(a.id == parent for a in context.anchors):
         parts.append(("district of a city in the report", NEAR_ANCHOR))
@@ -281,14 +310,18 @@ def resolve(
     if countries and span.kind_hint not in ("city", "village"):
         return _whole_unit(countries[0], COUNTRY, evidence)  # "Russia", not Russia, Ohio
     settlements = _settlements(span)
+    if not settlements and any(c.kind == RAION for c in span.candidates):
+        return _raion_place(span, context, evidence, near)
     if span.kind_hint == "district" and any(c.kind == CITY_DISTRICT for c in settlements):
         settlements = [c for c in settlements if c.kind == CITY_DISTRICT]
     if not settlements:
         admin1 = [c for c in span.candidates if c.kind == ADMIN1]
         if admin1:
             return _admin1_place(span, context, evidence)
-        return _unknown(span, context, evidence)
+        return _unknown(span, context, evidence, gazetteer)
 
+    if _stray_foreign_name(span, settlements, context):
+        return _unknown(span, context, evidence, gazetteer)
     local = _local_admin1(span, context)
     ranked = sorted(
         ((_score(c, span, context, local, near), c) for c in settlements),
@@ -300,7 +333,7 @@ def resolve(
         local.admin1_code,
     ):
         # "X, Oblast" with no X in that oblast: the gazetteer lacks this X.
-        place = _unknown(span, context, evidence)
+        place = _unknown(span, context, evidence, gazetteer)
         place.candidates = [_label(c) for _, c in ranked[:8]]
         return place
     rivals = [
@@ -342,6 +375,76 @@ def resolve(
     )
 
 
+def _stray_foreign_name(
+    span: PlaceSpan, settlements: list[Candidate], context: PlaceContext
+) -> bool:
+    """Whether every candidate is a small town (or an alternate name) outside the focus
+    countries and outside every country whose admin1 units the report names."""
+    units = {unit.country_code for unit in context.admin1}
+    return bool(units) and all(
+        c.country_code not in units
+        and c.country_code not in FOCUS_COUNTRIES
+        and (c.population < FOREIGN_CITY_POPULATION or name_key(c.name) != name_key(span.surface))
+        for c in settlements
+    )
+
+
+def _raion_place(
+    span: PlaceSpan,
+    context: PlaceContext,
+    evidence: Evidence | None,
+    near: tuple[Candidate, float] | None,
+) -> Place:
+    """A raion ("Глушковский район") at its centre town: near, not at, the event."""
+    local = _local_admin1(span, context)
+    ranked = sorted(
+        ((_score(c, span, context, local, near), c) for c in span.candidates if c.kind == RAION),
+        key=lambda pair: (-pair[0], -pair[1].population, pair[1].id),
+    )
+    best = ranked[0][1]
+    return Place(
+        name=best.name,
+        country_code=best.country_code,
+        admin1=best.admin1,
+        admin2=best.admin2,
+        latitude=best.latitude,
+        longitude=best.longitude,
+        geo_precision=2,
+        gazetteer_id=best.id,
+        place_kind=RAION,
+        sublocations=[span.surface],
+        candidates=[_label(c) for _, c in ranked[1:9]],
+        evidence=evidence,
+    )
+
+
+def _fuzzy_place(
+    span: PlaceSpan, unit: Candidate, evidence: Evidence | None, gazetteer: Gazetteer
+) -> Place | None:
+    """A name with no exact candidate that sounds like a settlement of the admin1 the report
+    names ("Работино в Запорожской области" -> Robotyne): near, with the match in the evidence."""
+    found = gazetteer.fuzzy_in_admin1(span.surface, unit.country_code, unit.admin1_code)
+    if found is None:
+        return None
+    candidate, score = found
+    if evidence is not None:
+        rule = f"{evidence.rule}; fuzzy match {span.surface!r} ~ {candidate.name!r} ({score:.0f})"
+        evidence = replace(evidence, rule=rule)
+    return Place(
+        name=candidate.name,
+        country_code=candidate.country_code,
+        admin1=candidate.admin1,
+        admin2=candidate.admin2,
+        latitude=candidate.latitude,
+        longitude=candidate.longitude,
+        geo_precision=2,
+        gazetteer_id=candidate.id,
+        place_kind=SETTLEMENT,
+        candidates=[f"fuzzy: {span.surface} ~ {candidate.name} ({score:.0f})"],
+        evidence=evidence,
+    )
+
+
 def _admin1_place(span: PlaceSpan, context: PlaceContext, evidence: Evidence | None) -> Place:
     units = [c for c in span.candidates if c.kind == ADMIN1]
     in_context = [u for u in units if u.country_code in context.countries]
@@ -365,10 +468,20 @@ def _whole_unit(unit: Candidate, kind: str, evidence: Evidence | None) -> Place:
     )
 
 
-def _unknown(span: PlaceSpan, context: PlaceContext, evidence: Evidence | None) -> Place:
-    """A name the gazetteer lacks: placed at a known place named just after it in the same
-    admin1 ("Geel Gub village (Cadale, Middle Shabelle)"), else at the admin1's centroid."""
+def _unknown(
+    span: PlaceSpan,
+    context: PlaceContext,
+    evidence: Evidence | None,
+    gazetteer: Gazetteer | None = None,
+) -> Place:
+    """A name the gazetteer lacks: a settlement of the report's admin1 whose name sounds the
+    same, else placed at a known place named just after it in the same admin1 ("Geel Gub
+    village (Cadale, Middle Shabelle)"), else at the admin1's centroid."""
     unit = _local_admin1(span, context) or (context.admin1[0] if context.admin1 else None)
+    if unit is not None:
+        fuzzy = _fuzzy_place(span, unit, evidence, gazetteer or Gazetteer.default())
+        if fuzzy is not None:
+            return fuzzy
     if unit is None:
         country = context.countries[0] if context.countries else context.default_country
         return Place(
