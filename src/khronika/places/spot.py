@@ -24,6 +24,8 @@ _JOINERS = frozenset(
     for line_break in ("", "\n")
 )
 _WORD_AFTER = re.compile(r"\s*([A-Za-z']+)")
+_LETTER = re.compile(r"[^\W\d_]")
+_WORD_JOINERS = "'’ʼ-"  # inside a word between letters: "Kryvyi Rih's", "al-Shabaab"
 _ASCII_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 _BETWEEN_PLACES = re.compile(r",? [\w -]{0,40}, ")
 
@@ -85,14 +87,44 @@ class _Token:
     text: str
 
 
+def _capitals() -> re.Pattern[str]:
+    """Any character ``str.isupper`` accepts: those of the Basic Multilingual Plane listed as
+    ranges, every character beyond it let through (checked one by one)."""
+    codes = [code for code in range(0x10000) if chr(code).isupper()]
+    ranges = []
+    first = previous = codes[0]
+    for code in [*codes[1:], -1]:
+        if code != previous + 1:
+            ranges.append(f"\\u{first:04x}-\\u{previous:04x}")
+            first = code
+        previous = code
+    return re.compile(f"[{''.join(ranges)}\\U00010000-\\U0010ffff]")
+
+
+_CAPITAL = _capitals()
+
+
 def _capitalized_tokens(text: str, start: int, end: int) -> list[_Token]:
-    """The words that start with a capital: only they make names. A lowercase word between two
-    of them still breaks a run, as the text between them is then no joiner."""
-    return [
-        _Token(match.start(), match.end(), match.group())
-        for match in _WORD.finditer(text, start, end)
-        if text[match.start()].isupper()
-    ]
+    """The words of ``text[start:end]`` (as ``_WORD.finditer`` splits it) that start with a
+    capital: only they make names. A lowercase word between two of them still breaks a run,
+    as the text between them is then no joiner.
+
+    Capitals are few, so they are found first; one starts a word unless a letter, or a
+    letter and an in-word joiner, come right before it within the range.
+    """
+    tokens: list[_Token] = []
+    for capital in _CAPITAL.finditer(text, start, end):
+        at = capital.start()
+        if tokens and at < tokens[-1].end:
+            continue  # inside the word just taken ("NATO", "McDonald")
+        if at > start and _LETTER.match(text, at - 1):
+            continue
+        if at - 2 >= start and text[at - 1] in _WORD_JOINERS and _LETTER.match(text, at - 2):
+            continue  # "al-Shabaab": the word began earlier
+        word = _WORD.match(text, at, end)
+        if word is not None and text[at].isupper():
+            tokens.append(_Token(at, word.end(), word.group()))
+    return tokens
 
 
 def spot_places(
