@@ -9,11 +9,13 @@ argued") resolve to the person already introduced in the same report.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import cache
 
 from khronika.extraction.sentences import Sentence
-from khronika.lang import LanguagePack
+from khronika.lang import LanguagePack, could_match
 
 
 @dataclass(frozen=True)
@@ -64,13 +66,19 @@ class _Speaker:
     side: str | None = None
 
 
-def attribute(text: str, sentences: list[Sentence], pack: LanguagePack) -> list[Attribution | None]:
+def attribute(
+    text: str,
+    sentences: list[Sentence],
+    pack: LanguagePack,
+    presents: Sequence[AbstractSet[str]] | None = None,
+) -> list[Attribution | None]:
     """One attribution (or None) per sentence, in order."""
     people: dict[str, _Person] = {}  # surname -> person introduced earlier
     last: Attribution | None = None
     result: list[Attribution | None] = []
-    for sentence in sentences:
-        found = _attribute_sentence(text, sentence, pack, people, last)
+    for index, sentence in enumerate(sentences):
+        present = presents[index] if presents is not None else None
+        found = _attribute_sentence(text, sentence, pack, people, last, present)
         result.append(found)
         if found is not None:
             last = found
@@ -83,14 +91,15 @@ def _attribute_sentence(
     pack: LanguagePack,
     people: dict[str, _Person],
     last: Attribution | None,
+    present: AbstractSet[str] | None = None,
 ) -> Attribution | None:
     verb = pack.reporting_verbs.search(text, sentence.start, sentence.end)
     _learn_people(text, sentence, pack, people)
     verb_at = verb.start() if verb else _signature_at(text, sentence)
     if verb_at is None:
         return None
-    channel = _channel(text, sentence, pack)
-    speaker = _known_speaker(text, sentence, pack, verb_at)
+    channel = _channel(text, sentence, pack, present)
+    speaker = _known_speaker(text, sentence, pack, verb_at, present)
     if speaker is None:
         speaker = _named_person(text, sentence, people, verb_at)
     if speaker is None and last is not None and last.speaker:
@@ -128,19 +137,29 @@ def _signature_at(text: str, sentence: Sentence) -> int | None:
     return trail.start() + 1 if trail else None
 
 
-def _channel(text: str, sentence: Sentence, pack: LanguagePack) -> str | None:
+def _channel(
+    text: str, sentence: Sentence, pack: LanguagePack, present: AbstractSet[str] | None
+) -> str | None:
     for lex in pack.channels:
+        if present is not None and not could_match(lex.gate, present):
+            continue  # its literals are absent: it cannot match (lang.could_match)
         if lex.regex.search(text, sentence.start, sentence.end):
             return lex.value
     return None
 
 
 def _known_speaker(
-    text: str, sentence: Sentence, pack: LanguagePack, verb_at: int
+    text: str,
+    sentence: Sentence,
+    pack: LanguagePack,
+    verb_at: int,
+    present: AbstractSet[str] | None = None,
 ) -> _Speaker | None:
     """The institution nearest the reporting verb (its subject, or after "according to")."""
     best: tuple[int, _Speaker] | None = None
     for lex in pack.speakers:
+        if present is not None and not could_match(lex.gate, present):
+            continue
         for m in lex.regex.finditer(text, sentence.start, sentence.end):
             before_verb = m.end() <= verb_at
             distance = verb_at - m.end() if before_verb else m.start() - verb_at + 20

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import cache, cached_property
 
 from khronika.extraction.numbers import NumberMatch
-from khronika.lang import LanguagePack
+from khronika.lang import LanguagePack, could_match
 from khronika.records import FigureKind, Qualifier
 
 _TOKEN = re.compile(r"[\w'’ʼ]+(?:-[\w'’ʼ]+)*|[^\w\s]")
@@ -53,11 +54,19 @@ class _SentenceView:
     and their figures (none) need only the statements-of-none and single-person patterns.
     """
 
-    def __init__(self, text: str, start: int, end: int, pack: LanguagePack) -> None:
+    def __init__(
+        self,
+        text: str,
+        start: int,
+        end: int,
+        pack: LanguagePack,
+        present: AbstractSet[str] | None = None,
+    ) -> None:
         self.text = text
         self.start = start
         self.end = end
         self.pack = pack
+        self.present = present
 
     @cached_property
     def tokens(self) -> list[_Token]:
@@ -121,9 +130,11 @@ def find_figures(
     numbers: list[NumberMatch],
     excluded: list[tuple[int, int]],
     pack: LanguagePack,
+    present: AbstractSet[str] | None = None,
 ) -> list[RawFigure]:
-    """Casualty figures in the sentence ``text[start:end]``."""
-    view = _SentenceView(text, start, end, pack)
+    """Casualty figures in the sentence ``text[start:end]``; ``present`` (the sentence's gate
+    literals, lang.could_match) lets patterns that cannot match be skipped."""
+    view = _SentenceView(text, start, end, pack, present)
     sentence = text[start:end]
     earlier = bool(pack.earlier_cue.search(sentence))
     figures: list[RawFigure] = list(_statements_of_none(view))
@@ -164,6 +175,8 @@ def _with_parts(
 def _statements_of_none(view: _SentenceView) -> list[RawFigure]:
     out: list[RawFigure] = []
     for lex in view.pack.no_casualties:
+        if view.present is not None and not could_match(lex.gate, view.present):
+            continue
         for m in lex.regex.finditer(view.text, view.start, view.end):
             if any(f.start < m.end() and m.start() < f.end for f in out):
                 continue

@@ -11,6 +11,7 @@ the news event.
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -97,6 +98,7 @@ class SentenceFacts:
     background: bool
     claim: bool
     denial: bool
+    present: AbstractSet[str] = frozenset()  # gate literals in the sentence (lang.could_match)
 
     @property
     def main_trigger(self) -> TriggerHit | None:
@@ -135,12 +137,14 @@ def read_sentences(
     """Everything the extractor needs from each sentence, read once."""
     text = report.text
     sentences = split_sentences(text, pack)
-    attributions = attribute(text, sentences, pack)
+    finder = sentence_gates(pack)
+    # The gate literals each sentence holds: patterns whose literals are absent are skipped.
+    presents = [finder.find(fold_case(text[s.start : s.end])) for s in sentences]
+    attributions = attribute(text, sentences, pack, presents)
     facts = []
-    for sentence, attribution in zip(sentences, attributions, strict=True):
+    for sentence, attribution, present in zip(sentences, attributions, presents, strict=True):
         s, e = sentence.start, sentence.end
         negated = [(m.start(), m.end()) for m in pack.negated_event.finditer(text, s, e)]
-        present = sentence_gates(pack).find(fold_case(text[s:e]))  # to skip patterns
         triggers = [
             TriggerHit(t, m.start(), m.end())
             for t in pack.triggers
@@ -153,6 +157,7 @@ def read_sentences(
             speakers = [
                 (m.start(), m.end())
                 for lex in pack.speakers
+                if could_match(lex.gate, present)
                 for m in lex.regex.finditer(text, s, e)
             ]
             triggers = [
@@ -161,7 +166,7 @@ def read_sentences(
         dates = find_dates(text, s, e, published, pack)
         numbers = find_numbers(text, s, e, pack)
         excluded = [(d.start, d.end) for d in dates]
-        figures = find_figures(text, s, e, numbers, excluded, pack)
+        figures = find_figures(text, s, e, numbers, excluded, pack, present)
         taken = person_spans(text, sentence, pack)
         taken += [(t.start, t.end) for t in triggers]
         taken += [
@@ -188,6 +193,7 @@ def read_sentences(
                 background=background and not figures and not _dated_today(dates),
                 claim=bool(pack.claim_cue.search(text, s, e)),
                 denial=bool(pack.denial_cue.search(text, s, e)),
+                present=present,
             )
         )
     return facts
@@ -420,6 +426,8 @@ class MentionBuilder:
                 continue
             after = text[number.end : min(s.end, number.end + 40)]
             for lex in self.pack.weapons:
+                if not could_match(lex.gate, facts.present):
+                    continue
                 m = lex.regex.match(after.lstrip())
                 if m is None or after[: len(after) - len(after.lstrip())].strip():
                     continue
@@ -660,6 +668,7 @@ class MentionBuilder:
                 (
                     (m.start(), m.end(), lex.value)
                     for lex in self.pack.targets
+                    if could_match(lex.gate, facts.present)
                     for m in lex.regex.finditer(self.text, s.start, s.end)
                 ),
                 key=lambda h: (h[0], -h[1]),

@@ -90,8 +90,20 @@ class LiteralFinder:
 
 @cache
 def sentence_gates(pack: LanguagePack) -> LiteralFinder:
-    """The finder for the gates of a pack's triggers and actors, run once per sentence."""
-    gates = [trigger.gate for trigger in pack.triggers] + [actor.gate for actor in pack.actors]
+    """The finder for the gates of a pack's per-sentence patterns (triggers, actors, speakers,
+    channels, weapons, targets, statements of none), run once per sentence."""
+    gates = [trigger.gate for trigger in pack.triggers] + [
+        lexeme.gate
+        for family in (
+            pack.actors,
+            pack.speakers,
+            pack.channels,
+            pack.weapons,
+            pack.targets,
+            pack.no_casualties,
+        )
+        for lexeme in family
+    ]
     return LiteralFinder(literal for gate in gates for literal in gate)
 
 

@@ -182,7 +182,7 @@ class Gazetteer:
         self.stopwords: frozenset[str] = index["stopwords"]
         self.person_names: frozenset[str] = index["person_names"]
         self._cache: dict[int, Candidate] = {}
-        self._by_admin1: dict[tuple[str, str], list[tuple[str, str, int]]] | None = None
+        self._by_admin1: dict[tuple[str, str], list[tuple[str, str, int]]] = {}  # built per use
         self._positions: dict[str, int] = {}
 
     # -- construction ------------------------------------------------------------------
@@ -342,9 +342,7 @@ class Gazetteer:
         wanted = sound_skeleton(surface)
         if admin1_code is None or len(wanted) < _MIN_SKELETON:
             return None
-        if self._by_admin1 is None:
-            self._by_admin1 = self._settlements_by_admin1()
-        names = self._by_admin1.get((country, admin1_code), [])
+        names = self._settlements_of(country, admin1_code)
         choices = [skeleton for skeleton, _, _ in names]
         found = process.extractOne(wanted, choices, scorer=fuzz.ratio, score_cutoff=cutoff)
         if found is None:
@@ -355,21 +353,28 @@ class Gazetteer:
             return None
         return self._candidate(position), float(score)
 
-    def _settlements_by_admin1(self) -> dict[tuple[str, str], list[tuple[str, str, int]]]:
-        """(country, admin1 code) -> (sound skeleton, romanized key, position) of each name of
-        its settlements, built on first use."""
-        found: dict[tuple[str, str], dict[str, tuple[str, int]]] = defaultdict(dict)
-        for key, hit in self._keys.items():
-            latin = latin_key(key)
-            skeleton = _VOWEL_RUNS.sub("a", latin)
-            if len(skeleton) < _MIN_SKELETON:
+    def _settlements_of(self, country: str, code: str) -> list[tuple[str, str, int]]:
+        """(sound skeleton, romanized key, position) of the name of each settlement of one
+        admin1, built on first use for that admin1 only, so an unknown name costs little."""
+        unit = (country, code)
+        cached = self._by_admin1.get(unit)
+        if cached is not None:
+            return cached
+        settlement = _KIND_CODES[SETTLEMENT]
+        names: dict[str, tuple[str, int]] = {}
+        for position, position_code in enumerate(self._admin1_codes):
+            if (
+                position_code != code
+                or self._countries_of[position] != country
+                or self._kinds[position] != settlement
+            ):
                 continue
-            for position in _positions(hit):
-                code = self._admin1_codes[position]
-                if code and self._kinds[position] == _KIND_CODES[SETTLEMENT]:
-                    unit = (self._countries_of[position], code)
-                    found[unit].setdefault(skeleton, (latin, position))
-        return {unit: [(s, *kp) for s, kp in names.items()] for unit, names in found.items()}
+            latin = latin_key(name_key(self._names[position]))
+            skeleton = _VOWEL_RUNS.sub("a", latin)
+            if len(skeleton) >= _MIN_SKELETON:
+                names.setdefault(skeleton, (latin, position))
+        self._by_admin1[unit] = [(skeleton, *kp) for skeleton, kp in names.items()]
+        return self._by_admin1[unit]
 
     def raion_lookup(self, surface: str) -> list[Candidate]:
         """The centres of raions called ``surface`` ("Глушковском районе", "Nikopol district",
@@ -381,7 +386,8 @@ class Gazetteer:
         name = " ".join(words)
         forms = [name, *name_forms(name)] if is_cyrillic(name) else [name]
         centres: dict[str, Candidate] = {}
-        for stem in {stem for form in forms for stem in (form, *_raion_stems(form))}:
+        stems = dict.fromkeys(stem for form in forms for stem in (form, *_raion_stems(form)))
+        for stem in stems:  # in order: a set's order would change with the hash seed
             for ending in _CENTRE_ENDINGS:
                 for candidate in self.lookup(stem + ending):
                     if candidate.kind == SETTLEMENT:
