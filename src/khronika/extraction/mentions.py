@@ -603,11 +603,19 @@ class MentionBuilder:
         return None
 
     def _report_place(self) -> Place | None:
-        """A placeless main event takes the report's first event place, else its region."""
+        """A placeless main event takes the report's first event place, else the first raion
+        it names ("в Глушковском районе": the raion's centre), else its region."""
         for facts in self.facts:
             places = _event_places(self.text, facts, self.pack)
             if places:
                 return self._resolve(places[0])
+        for facts in self.facts:
+            for span in facts.places:
+                if span.kind_hint == "raion":
+                    evidence = Evidence(
+                        self.report.id, span.start, span.end, span.surface, "raion-mention"
+                    )
+                    return resolve(span, self.context, evidence)
         for facts in self.facts:
             admin = self._admin_place(facts)
             if admin is not None:

@@ -216,9 +216,15 @@ def _candidates(
     first_word = key.split(" ", 1)[0]
     if first_word != key and first_word in places.stopwords and not places.is_known_name(key):
         return None, None  # "The Washington (Post)", "North Kharkiv"
-    if surface.isupper() and len(surface) <= 5:  # "US", "UK": a country or nothing
+    if surface.isupper() and len(surface) <= 5:  # "US", "UK", "ДНР": a country, a region or nothing
         country = places.country_by_key(key)
-        return ((places.country_candidate(country),), None) if country else (None, None)
+        if country:
+            return (places.country_candidate(country),), None
+        return (tuple(admin1), ADMIN1) if admin1 else (None, None)
+    if _RAION_AFTER.match(text, end):  # "в Глушковском районе", "Nikopol district"
+        raion = places.raion_lookup(surface)
+        if raion and not any(c.kind == "city_district" for c in places.lookup(surface)):
+            return tuple(raion), "raion"
     found: list[Candidate] = []
     if hint == ADMIN1 and not admin1:
         hint = None  # "Kryvyi Rih regional (council)": a city, not a region
@@ -234,6 +240,9 @@ def _candidates(
     if country is not None:
         found.append(places.country_candidate(country))
     return (tuple(found), hint) if found else (None, None)
+
+
+_RAION_AFTER = re.compile(r"\s+(?:район\w*|raion|rayon|district)\b", re.IGNORECASE)
 
 
 def _suspect_lone_name(surface: str, settlements: list[Candidate], text: str, start: int) -> bool:
@@ -256,6 +265,8 @@ def _is_personal_name(tokens: list[_Token], index: int, places: Gazetteer) -> bo
     key = name_key(word[:-2] if word.endswith(_POSSESSIVE_ENDINGS) else word)
     if key in places.person_names:
         return True
+    if not word.isascii():  # Cyrillic names are told by the packs' first-name lists instead
+        return False
     if key in places.stopwords:
         return False
     return not places.admin1_lookup(word) and places.country_by_key(key) is None
