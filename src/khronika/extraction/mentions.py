@@ -611,7 +611,7 @@ class MentionBuilder:
                 return self._resolve(places[0])
         for facts in self.facts:
             for span in facts.places:
-                if span.kind_hint == "raion":
+                if any(c.kind == "raion" for c in span.candidates):
                     evidence = Evidence(
                         self.report.id, span.start, span.end, span.surface, "raion-mention"
                     )

@@ -224,7 +224,9 @@ def _candidates(
     if _RAION_AFTER.match(text, end):  # "в Глушковском районе", "Nikopol district"
         raion = places.raion_lookup(surface)
         if raion and not any(c.kind == "city_district" for c in places.lookup(surface)):
-            return tuple(raion), "raion"
+            # the raion's centre, the town it is named after (an anchor for the places near
+            # it) and the raion itself as context ("Kupiansk district")
+            return (*raion, *places.lookup(surface), *places.admin2_lookup(surface)), "district"
     found: list[Candidate] = []
     if hint == ADMIN1 and not admin1:
         hint = None  # "Kryvyi Rih regional (council)": a city, not a region
@@ -242,7 +244,9 @@ def _candidates(
     return (tuple(found), hint) if found else (None, None)
 
 
-_RAION_AFTER = re.compile(r"\s+(?:район\w*|raion|rayon|district)\b", re.IGNORECASE)
+# "Глушковском районе", "Kupianskyi raion". English "X district" stays with the district hint:
+# it names a city's district ("Odesa's Peresyp district") as often as a raion.
+_RAION_AFTER = re.compile(r"\s+(?:район\w*|raion|rayon)\b", re.IGNORECASE)
 
 
 def _suspect_lone_name(surface: str, settlements: list[Candidate], text: str, start: int) -> bool:
