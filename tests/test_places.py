@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,25 +25,6 @@ from khronika.places import (
 from khronika.places.gazetteer import index_path
 from khronika.places.resolve import main_place
 from khronika.records import Place
-
-
-@pytest.fixture(scope="session")
-def gaz(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gazetteer]:
-    # One fixed folder: every test_places* file loads the index the first one built.
-    home = tmp_path_factory.getbasetemp() / "khronika-home"
-    home.mkdir(exist_ok=True)
-    previous_home = os.environ.get("KHRONIKA_HOME")
-    previous_default = Gazetteer._default
-    os.environ["KHRONIKA_HOME"] = str(home)
-    Gazetteer._default = None
-    try:
-        yield Gazetteer.default()
-    finally:
-        Gazetteer._default = previous_default
-        if previous_home is None:
-            os.environ.pop("KHRONIKA_HOME", None)
-        else:
-            os.environ["KHRONIKA_HOME"] = previous_home
 
 
 def place_in(text: str, gaz: Gazetteer, surface: str | None = None) -> Place:

@@ -3,8 +3,6 @@ homonyms, city districts, small villages and places abroad, each resolved in its
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,25 +19,6 @@ def _cases() -> list[tuple[str, ...]]:
             fields = line.split("\t")
             rows.append(tuple(fields) + ("",) * (6 - len(fields)))
     return rows
-
-
-@pytest.fixture(scope="session")
-def gaz(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gazetteer]:
-    # The same folder as tests/test_places.py: the index is built once per session.
-    home = tmp_path_factory.getbasetemp() / "khronika-home"
-    home.mkdir(exist_ok=True)
-    previous_home = os.environ.get("KHRONIKA_HOME")
-    previous_default = Gazetteer._default
-    os.environ["KHRONIKA_HOME"] = str(home)
-    Gazetteer._default = None
-    try:
-        yield Gazetteer.default()
-    finally:
-        Gazetteer._default = previous_default
-        if previous_home is None:
-            os.environ.pop("KHRONIKA_HOME", None)
-        else:
-            os.environ["KHRONIKA_HOME"] = previous_home
 
 
 def test_the_table_has_at_least_80_cases() -> None:
