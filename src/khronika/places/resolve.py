@@ -346,30 +346,32 @@ def resolve(
     others = [_label(c) for _, c in ranked[1:9]]
     if best.kind == CITY_DISTRICT:
         city = (gazetteer or Gazetteer.default()).city_of(best)
-        return Place(
-            name=city.name if city else best.name,
-            country_code=best.country_code,
-            admin1=best.admin1,
-            admin2=best.admin2,
-            latitude=best.latitude,
-            longitude=best.longitude,
-            geo_precision=1 if not rivals else 2,
-            gazetteer_id=city.id if city else best.id,
-            place_kind=CITY_DISTRICT,
-            sublocations=[best.name],
-            candidates=others,
-            evidence=evidence,
-        )
+        place = _place_at(best, 1 if not rivals else 2, CITY_DISTRICT, evidence, others)
+        if city is not None:
+            place.name, place.gazetteer_id = city.name, city.id
+        place.sublocations = [best.name]
+        return place
+    return _place_at(best, 1 if precise else 2, SETTLEMENT, evidence, others)
+
+
+def _place_at(
+    candidate: Candidate,
+    geo_precision: int,
+    place_kind: str,
+    evidence: Evidence | None,
+    others: list[str],
+) -> Place:
+    """The Place a chosen candidate stands for, with the others considered."""
     return Place(
-        name=best.name,
-        country_code=best.country_code,
-        admin1=best.admin1,
-        admin2=best.admin2,
-        latitude=best.latitude,
-        longitude=best.longitude,
-        geo_precision=1 if precise else 2,
-        gazetteer_id=best.id,
-        place_kind=SETTLEMENT,
+        name=candidate.name,
+        country_code=candidate.country_code,
+        admin1=candidate.admin1,
+        admin2=candidate.admin2,
+        latitude=candidate.latitude,
+        longitude=candidate.longitude,
+        geo_precision=geo_precision,
+        gazetteer_id=candidate.id,
+        place_kind=place_kind,
         candidates=others,
         evidence=evidence,
     )
@@ -401,21 +403,9 @@ def _raion_place(
         ((_score(c, span, context, local, near), c) for c in span.candidates if c.kind == RAION),
         key=lambda pair: (-pair[0], -pair[1].population, pair[1].id),
     )
-    best = ranked[0][1]
-    return Place(
-        name=best.name,
-        country_code=best.country_code,
-        admin1=best.admin1,
-        admin2=best.admin2,
-        latitude=best.latitude,
-        longitude=best.longitude,
-        geo_precision=2,
-        gazetteer_id=best.id,
-        place_kind=RAION,
-        sublocations=[span.surface],
-        candidates=[_label(c) for _, c in ranked[1:9]],
-        evidence=evidence,
-    )
+    place = _place_at(ranked[0][1], 2, RAION, evidence, [_label(c) for _, c in ranked[1:9]])
+    place.sublocations = [span.surface]
+    return place
 
 
 def _fuzzy_place(
@@ -430,19 +420,8 @@ def _fuzzy_place(
     if evidence is not None:
         rule = f"{evidence.rule}; fuzzy match {span.surface!r} ~ {candidate.name!r} ({score:.0f})"
         evidence = replace(evidence, rule=rule)
-    return Place(
-        name=candidate.name,
-        country_code=candidate.country_code,
-        admin1=candidate.admin1,
-        admin2=candidate.admin2,
-        latitude=candidate.latitude,
-        longitude=candidate.longitude,
-        geo_precision=2,
-        gazetteer_id=candidate.id,
-        place_kind=SETTLEMENT,
-        candidates=[f"fuzzy: {span.surface} ~ {candidate.name} ({score:.0f})"],
-        evidence=evidence,
-    )
+    others = [f"fuzzy: {span.surface} ~ {candidate.name} ({score:.0f})"]
+    return _place_at(candidate, 2, SETTLEMENT, evidence, others)
 
 
 def _admin1_place(span: PlaceSpan, context: PlaceContext, evidence: Evidence | None) -> Place:
