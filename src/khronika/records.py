@@ -86,7 +86,6 @@ class Figure:
     channel: str | None = None
     as_of: str | None = None  # "earlier", "later" or a time when the report says so
     order: int = 0  # position in the report's telling: later figures supersede earlier ones
-    supersedes: bool = False  # said as an update ("increased to 20")
     part_of_total: bool = False  # "including three children": never added to a total
 
     def to_dict(self) -> dict[str, Any]:

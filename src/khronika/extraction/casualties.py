@@ -139,8 +139,8 @@ def find_figures(
     earlier = bool(pack.earlier_cue.search(sentence))
     figures: list[RawFigure] = list(_statements_of_none(view))
     taken = {(f.start, f.end) for f in figures}
-    for number, chain_rule in _candidates(view, numbers, excluded):
-        for figure in _figures_for(view, number, chain_rule, numbers, earlier):
+    for number in _candidates(view, numbers, excluded):
+        for figure in _figures_for(view, number, numbers, earlier):
             if (figure.start, figure.end) not in taken:
                 taken.add((figure.start, figure.end))
                 figures.append(figure)
@@ -190,7 +190,8 @@ def _statements_of_none(view: _SentenceView) -> list[RawFigure]:
 
 def _candidates(
     view: _SentenceView, numbers: list[NumberMatch], excluded: list[tuple[int, int]]
-) -> list[tuple[NumberMatch, str]]:
+) -> list[NumberMatch]:
+    """Numbers that may count people: not in a date, not an age, not "no one", not a year."""
     out = []
     for number in numbers:
         if any(s <= number.start < e for s, e in excluded):
@@ -206,14 +207,13 @@ def _candidates(
             continue
         if number.value is not None and 1900 <= number.value <= 2100 and number.digits:
             continue
-        out.append((number, "number"))
+        out.append(number)
     return out
 
 
 def _figures_for(
     view: _SentenceView,
     number: NumberMatch,
-    rule: str,
     numbers: list[NumberMatch],
     earlier: bool,
 ) -> list[RawFigure]:

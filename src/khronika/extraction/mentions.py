@@ -658,7 +658,6 @@ class MentionBuilder:
                     channel=attribution.channel if attribution else None,
                     as_of="earlier" if raw.earlier else ("update" if raw.update else None),
                     order=order,
-                    supersedes=raw.update,
                     part_of_total=raw.subset,
                     evidence=Evidence(
                         self.report.id, s.start, s.end, s.text, f"casualty:{raw.rule}"

@@ -279,9 +279,7 @@ class LanguagePack:
     triggers: tuple[Trigger, ...]
     killed: re.Pattern[str]
     injured: re.Pattern[str]
-    casualty_either: re.Pattern[str]
     no_casualties: tuple[Lexeme, ...]
-    unknown_casualties: re.Pattern[str]
     person_nouns: tuple[Lexeme, ...]
     single_persons: tuple[Lexeme, ...]
     not_persons: re.Pattern[str]
@@ -307,7 +305,6 @@ class LanguagePack:
     place_roles: dict[str, re.Pattern[str]]
     time_words: dict[str, re.Pattern[str]]
     grammar: Grammar
-    raw: dict[str, Any]
 
 
 def _rx(pattern: str, case: bool = False) -> re.Pattern[str]:
@@ -365,9 +362,7 @@ def load_pack(code: str) -> LanguagePack:
         triggers=_triggers(data["triggers"]),
         killed=_alternation(cas["killed"]),
         injured=_alternation(cas["injured"]),
-        casualty_either=_alternation(cas["either"]),
         no_casualties=_lexemes(cas["none"]),
-        unknown_casualties=_alternation(cas["unknown"]),
         person_nouns=_lexemes(cas["person_nouns"]),
         single_persons=_lexemes(cas["single_persons"]),
         not_persons=_alternation(cas["not_persons"]),
@@ -395,5 +390,4 @@ def load_pack(code: str) -> LanguagePack:
         place_roles={k: _alternation(v) for k, v in data["places"].items()},
         time_words={k: _alternation(v) for k, v in data["time"]["words"].items()},
         grammar=_grammar(data["grammar"]),
-        raw=data,
     )
