@@ -681,17 +681,10 @@ def _add_katottg(
                 by_key[(code, key)].append(number)
 
     matched: dict[int, int] = {}  # codifier record -> builder row
-    for position in ukrainian:
+
+    def join(number: int, position: int) -> None:
         row = builder.rows[position]
-        city = cities[row[0].split(":", 1)[1]]
-        keys = {name_key(n) for n in _names_of(city)}
-        found = {n for key in keys for n in by_key.get((row[4] or "", key), [])}
-        if len(found) > 1 and row[8] >= 5000:  # a town: the codifier's city of that name
-            found = {n for n in found if records[n][2] in ("K", "M")}
-        if len(found) != 1:
-            continue
-        number = found.pop()
-        identifier, name, _, ancestors = records[number]
+        name, ancestors = records[number][1], records[number][3]
         matched.setdefault(number, position)
         official = romanize_ukrainian(name)
         # Where the codifier's name is GeoNames' name spelled another way, the official
@@ -701,20 +694,45 @@ def _add_katottg(
         builder.rows[position] = (row[0], display, *row[2:5], raion_of(ancestors), *row[6:])
         builder.add_names(position, [name, official])
 
+    by_centre: dict[int, list[int]] = defaultdict(list)  # hromada centre -> cities500 rows
+    for position in ukrainian:
+        row = builder.rows[position]
+        city = cities[row[0].split(":", 1)[1]]
+        keys = {name_key(n) for n in _names_of(city)}
+        found = {n for key in keys for n in by_key.get((row[4] or "", key), [])}
+        if len(found) > 1 and row[8] >= 5000:  # a town: the codifier's city of that name
+            found = {n for n in found if records[n][2] in ("K", "M")} or found
+        if len(found) == 1:
+            join(found.pop(), position)
+            continue
+        # A place big enough for cities500 among same-name villages: the one that heads a
+        # hromada, unless another cities500 place of that name claims it too.
+        centres = [n for n in found if _heads_hromada(records[n], names)]
+        if len(centres) == 1:
+            by_centre[centres[0]].append(position)
+    for number, positions in by_centre.items():
+        if len(positions) == 1 and number not in matched:
+            join(number, positions[0])
+
     unit_points: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    centre_points: dict[str, tuple[float, float]] = {}
     for number, position in matched.items():
         ancestors = records[number][3]
         row = builder.rows[position]
         for unit in ancestors[1:3]:
             unit_points[unit].append((row[6] or 0.0, row[7] or 0.0))
+        if len(ancestors) > 2 and _heads_hromada(records[number], names):
+            centre_points[ancestors[2]] = (row[6] or 0.0, row[7] or 0.0)
 
     city_rows: dict[str, int] = {records[n][0]: p for n, p in matched.items()}
     for number, (identifier, name, category, ancestors) in enumerate(records):
         code = oblast_of(identifier)
         if category not in _KATOTTG_SETTLEMENTS or number in matched or not code:
             continue
+        # the hromada's centre, else the mean of its located places, else the raion's
+        centre = centre_points.get(ancestors[2]) if len(ancestors) > 2 else None
         points = next((unit_points[u] for u in ancestors[2:0:-1] if unit_points.get(u)), [])
-        latitude, longitude = _mean(points)
+        latitude, longitude = centre or _mean(points)
         row = (
             f"katottg:{identifier}",
             romanize_ukrainian(name),
@@ -902,6 +920,17 @@ def _admin1_code_of(
     if not units and place.source_id.startswith("supplement:"):
         raise ValueError(f"{origin}: unknown parent {place.admin1_name!r} in {place.country}")
     return units[0][1] if units else None
+
+
+def _heads_hromada(record: tuple[str, str, str, tuple[str, ...]], names: dict[str, str]) -> bool:
+    """Whether a codifier settlement is its hromada's centre: listed first in it (number 001)
+    and giving it its name (Олександрівка, Олександрівська громада)."""
+    identifier, name, _, ancestors = record
+    if len(ancestors) < 3 or identifier[9:12] != "001":
+        return False
+    hromada = names.get(ancestors[2], "")
+    shared = len(os.path.commonprefix([name.lower(), hromada.lower()]))
+    return shared >= max(4, len(name) - 2)
 
 
 def _mean(points: list[tuple[float, float]]) -> tuple[float | None, float | None]:

@@ -21,6 +21,7 @@ _TRANSLATE = str.maketrans({**{c: "" for c in _APOSTROPHES}, **{c: " " for c in 
 
 # Latin spellings that transliteration habits make interchangeable, applied in order.
 _LATIN_FOLDS = (
+    ("shch", "sch"),  # Щ: Shcherbynivka, Scherbynivka
     ("zhzh", "zh"),
     ("kh", "h"),
     ("g", "h"),
