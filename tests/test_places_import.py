@@ -163,3 +163,15 @@ def test_info_and_unknown_names(imported_home: Path, capsys: pytest.CaptureFixtu
     assert main(["lookup", "Qqqxyzzy"]) == 1
     assert main(["add", "geonames", "UA", "--file", str(imported_home / "none.zip")]) == 1
     assert "none.zip" in capsys.readouterr().err
+
+
+def test_lookup_date_adds_the_conflict_line_prior(
+    imported_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    context = "Russian forces shelled Stepove, Zaporizhia."
+    assert main(["lookup", "Stepove", "--context", context, "--date", "2023-03-16"]) == 0
+    assert "km from the front line" in capsys.readouterr().out
+    assert main(["lookup", "Stepove", "--context", context]) == 0
+    assert "front line" not in capsys.readouterr().out
+    assert main(["lookup", "Stepove", "--date", "16.03.2023"]) == 2
+    assert "'16.03.2023' is not a date in YYYY-MM-DD form" in capsys.readouterr().err

@@ -282,7 +282,9 @@ class MentionBuilder:
         self.gazetteer = gazetteer
         self.published = published
         self.context: PlaceContext = build_context(
-            [span for f in facts for span in f.places], gazetteer
+            [span for f in facts for span in f.places],
+            gazetteer,
+            when=_report_day(facts, published),
         )
         self.frames: list[Frame] = []
         self.current: Frame | None = None
@@ -830,6 +832,14 @@ def _event_date(facts: SentenceFacts, text: str, pack: LanguagePack) -> TimeExpr
             continue
         return expr
     return said[0] if said else None
+
+
+def _report_day(facts: list[SentenceFacts], published: date | None) -> date | None:
+    """The day a report speaks of, for the conflict-line prior: its publication date, else
+    the first date it gives (ACLED notes and pasted texts carry none)."""
+    if published is not None:
+        return published
+    return next((expr.date for f in facts for expr in f.dates if not expr.since), None)
 
 
 def _different_day(frame: Frame, expr: TimeExpression | None) -> bool:

@@ -2,7 +2,7 @@
 
     khronika gazetteer add geonames CC [--file PATH] [--source dump|postal] [--url BASE]
     khronika gazetteer add supplement FILE
-    khronika gazetteer lookup NAME [--context TEXT]
+    khronika gazetteer lookup NAME [--context TEXT] [--date YYYY-MM-DD]
     khronika gazetteer info
 
 Added sources are saved in the data dir ($KHRONIKA_HOME, else the per-user data dir) and the
@@ -16,6 +16,7 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +66,11 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
     lookup = actions.add_parser("lookup", help="candidates of a name, scored")
     lookup.add_argument("name")
     lookup.add_argument("--context", default="", help="report text the name appears in")
+    lookup.add_argument(
+        "--date",
+        type=_day,
+        help="the report's day, YYYY-MM-DD: candidates near the fighting then score higher",
+    )
     actions.add_parser("info", help="what the index holds")
 
 
@@ -76,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
         if args.gazetteer_action == "add":
             return _add_supplement(args.file)
         if args.gazetteer_action == "lookup":
-            return _lookup(args.name, args.context)
+            return _lookup(args.name, args.context, args.date)
         return _info()
     except (OSError, ValueError) as err:
         print(f"khronika gazetteer: {err}", file=sys.stderr)
@@ -144,7 +150,14 @@ def _rebuild() -> int:
     return 0
 
 
-def _lookup(name: str, context: str) -> int:
+def _day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date in YYYY-MM-DD form") from None
+
+
+def _lookup(name: str, context: str, day: date | None = None) -> int:
     gazetteer = Gazetteer.default()
     text = context if name in context else f"{context} {name}".strip()
     spans = spot_places(text, gazetteer=gazetteer)
@@ -154,7 +167,7 @@ def _lookup(name: str, context: str) -> int:
     if span is None:
         print(f"{name!r}: no place of that name in the gazetteer")
         return 1
-    for line in explain(span, build_context(spans, gazetteer), gazetteer):
+    for line in explain(span, build_context(spans, gazetteer, when=day), gazetteer):
         print(line)
     return 0
 

@@ -13,7 +13,9 @@ import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date
 
+from khronika.places.conflict_lines import ConflictLines
 from khronika.places.gazetteer import (
     ADMIN1,
     ADMIN2,
@@ -40,6 +42,7 @@ FOREIGN_COUNTRY = -20.0
 DEFAULT_COUNTRY = 10.0
 NEAR_ANCHOR = 15.0  # at distance 0, falling to 0 at ANCHOR_REACH_KM
 ANCHOR_REACH_KM = 100.0
+APPROXIMATE_POINT_KM = 15.0  # how far a village placed at its hromada's point may lie from it
 DISTANCE_HINT = 40.0
 APPROXIMATE = -1.0
 ALTERNATE_NAME = -5.0  # "Pokrovsk" is Engels' old name: a place called so today comes first
@@ -55,10 +58,30 @@ SAME_PLACE_KM = 10.0
 LOCAL_ADMIN1_CHARS = 80  # how far after a name its "X, Oblast" admin1 may come
 VAGUE_PREPOSITIONS = frozenset({"near", "around", "outskirts", "towards", "toward", "direction"})
 ANCHOR_POPULATION = 100_000
+# Among same-name villages nothing else separates, the one near the fighting on the report's
+# day (conflict_lines.py) is the likelier: a prior, small next to an admin1 named in the report
+# and below DECISIVE_MARGIN, so a choice it alone makes keeps geo_precision 2.
+CONFLICT_LINE = 8.0  # at the line, falling to 0 at CONFLICT_LINE_REACH_KM
+CONFLICT_LINE_REACH_KM = 40.0
 # A town abroad this big, called by its own name, may be what a report names; smaller ones (or
 # any matched by an alternate name) in a report whose admin1 units lie elsewhere are words that
 # happen to name a place: "Muqluga Cali", "a Toyota vehicle", "Sool" (Seoul).
 FOREIGN_CITY_POPULATION = 1_000_000
+
+
+# Cities that are first-level units of their own yet lie inside another, which reports name
+# after them ("Sevastopol, Crimea"): (country, admin1 code) -> the enclosing unit's.
+ENCLOSING_ADMIN1: dict[tuple[str, str | None], tuple[str, str | None]] = {
+    ("UA", "20"): ("UA", "11"),
+    ("UA", "12"): ("UA", "13"),
+}
+
+
+def _in_unit(candidate: Candidate, unit: Candidate) -> bool:
+    """Whether a candidate lies in a named admin1 unit (or in a city-unit it encloses)."""
+    key = (candidate.country_code, candidate.admin1_code)
+    named = (unit.country_code, unit.admin1_code)
+    return key == named or ENCLOSING_ADMIN1.get(key) == named
 
 
 @dataclass
@@ -72,6 +95,7 @@ class PlaceContext:
     admin1_at: list[tuple[int, Candidate]] = field(default_factory=list)  # (offset, unit)
     admin2: list[Candidate] = field(default_factory=list)
     anchors_at: list[tuple[int, Candidate]] = field(default_factory=list)  # (offset, place)
+    when: date | None = None  # the report's day, for the conflict-line prior
 
 
 def main_place(spans: Sequence[PlaceSpan]) -> PlaceSpan | None:
@@ -107,9 +131,12 @@ def build_context(
     spans: Sequence[PlaceSpan],
     gazetteer: Gazetteer | None = None,
     default_country: str | None = None,
+    when: date | None = None,
 ) -> PlaceContext:
     """Collect admin1 units, countries and unambiguous places named anywhere in a report."""
-    context = PlaceContext(admin1=[], countries=[], anchors=[], default_country=default_country)
+    context = PlaceContext(
+        admin1=[], countries=[], anchors=[], default_country=default_country, when=when
+    )
     implied: dict[str, float] = defaultdict(float)
     for span in spans:
         if is_admin1_span(span):
@@ -127,7 +154,7 @@ def build_context(
         if not _only_adjective_match(span, gazetteer or Gazetteer.default()):
             for country in countries:
                 implied[country] += 1 / len(countries)
-        anchor = _unambiguous(_settlements(span))
+        anchor = _unambiguous(_settlements(span), span.surface)
         if anchor is not None:
             context.anchors_at.append((span.start, anchor))
             if anchor not in context.anchors:
@@ -158,8 +185,13 @@ def _surface_keys(surface: str) -> frozenset[str]:
     return frozenset({name_key(surface), *(name_key(form) for form in name_forms(surface))})
 
 
-def _unambiguous(candidates: list[Candidate]) -> Candidate | None:
-    """The one place a name can mean: a single candidate, or a city far bigger than the rest."""
+def _unambiguous(candidates: list[Candidate], surface: str | None = None) -> Candidate | None:
+    """The one place a name can mean: a single candidate, or a city far bigger than the rest;
+    places called so by their own name come first (GeoNames lists "Sloviansk" for Nikopol)."""
+    if surface is not None and not is_cyrillic(surface):
+        key = name_key(surface)
+        own = [c for c in candidates if name_key(c.name) == key]
+        candidates = own or candidates
     if len(candidates) == 1:
         return candidates[0]
     ranked = sorted(candidates, key=lambda c: -c.population)
@@ -197,13 +229,13 @@ def _score_parts(
     context: PlaceContext,
     local: Candidate | None,
     near: tuple[Candidate, float] | None,
+    lines_prior: bool = False,
 ) -> list[tuple[str, float]]:
     """Why a candidate scores what it does: (reason, points) pairs."""
     parts = [("population", 2.0 * math.log10(candidate.population + 1))]
-    key = (candidate.country_code, candidate.admin1_code)
-    if local is not None and key == (local.country_code, local.admin1_code):
+    if local is not None and _in_unit(candidate, local):
         parts.append((f"in {local.name}, named right after it", LOCAL_ADMIN1))
-    elif any(key == (u.country_code, u.admin1_code) for u in context.admin1):
+    elif any(_in_unit(candidate, u) for u in context.admin1):
         parts.append((f"in {candidate.admin1}, named in the report", REPORT_ADMIN1))
     if candidate.admin2 and any(
         u.admin2 == candidate.admin2 and u.admin1_code == candidate.admin1_code
@@ -219,8 +251,10 @@ def _score_parts(
         parts.append(("the outlet's country", DEFAULT_COUNTRY))
     elif not context.countries and candidate.country_code == FALLBACK_COUNTRY:
         parts.append(("no country named: Ukraine first", FALLBACK_BONUS))
+    # A point that is its hromada's is good to the hromada's size, not to the kilometre.
+    floor_km = APPROXIMATE_POINT_KM if is_approximate(candidate) else 0.0
     distances = [
-        (d, anchor)
+        (max(d, floor_km), anchor)
         for anchor in context.anchors
         if anchor.id != candidate.id and (d := distance_km(candidate, anchor)) is not None
     ]
@@ -241,9 +275,13 @@ def _score_parts(
                     DISTANCE_HINT * (1 - min(2.0, 2 * error)),
                 )
             )
+    alternate = candidate.kind == SETTLEMENT and name_key(candidate.name) != name_key(span.surface)
+    if lines_prior and context.when is not None and (not alternate or is_cyrillic(span.surface)):
+        # Not for a town the name is only an alias of: GeoNames lists "Sloviansk" for Nikopol.
+        parts.extend(_conflict_line_part(candidate, context.when))
     if is_approximate(candidate):
         parts.append(("no own point (hromada's)", APPROXIMATE))
-    if candidate.kind == SETTLEMENT and name_key(candidate.name) != name_key(span.surface):
+    if alternate:
         parts.append(("matched by a former or foreign name", ALTERNATE_NAME))
     if candidate.former_keys and candidate.former_keys & _surface_keys(span.surface):
         parts.append((f"renamed Ukrainian place, now {candidate.name}", RENAMED_PLACE))
@@ -253,14 +291,38 @@ def _score_parts(
     return parts
 
 
+def _conflict_line_part(candidate: Candidate, day: date) -> list[tuple[str, float]]:
+    """Closeness to the fighting on ``day`` (for a codifier village, its hromada's point:
+    near enough, as the lines themselves are coarse)."""
+    if candidate.latitude is None or candidate.longitude is None:
+        return []
+    nearest = ConflictLines.default().nearest(candidate.latitude, candidate.longitude, day)
+    if nearest is None or nearest[0] >= CONFLICT_LINE_REACH_KM:
+        return []
+    km, line = nearest
+    return [(f"{km:.0f} km from the {line}", CONFLICT_LINE * (1 - km / CONFLICT_LINE_REACH_KM))]
+
+
+def _uses_lines_prior(span: PlaceSpan, settlements: list[Candidate], context: PlaceContext) -> bool:
+    """The conflict-line prior separates look-alikes; it never outweighs a city whose name
+    it is ("Mykolaiv" is the city, whatever village shares the name near the front)."""
+    return (
+        context.when is not None
+        and len(settlements) > 1
+        and _unambiguous(settlements, span.surface) is None
+    )
+
+
 def _score(
     candidate: Candidate,
     span: PlaceSpan,
     context: PlaceContext,
     local: Candidate | None,
     near: tuple[Candidate, float] | None,
+    lines_prior: bool = False,
 ) -> float:
-    return sum(points for _, points in _score_parts(candidate, span, context, local, near))
+    parts = _score_parts(candidate, span, context, local, near, lines_prior)
+    return sum(points for _, points in parts)
 
 
 def explain(
@@ -277,8 +339,10 @@ def explain(
         f"point {place.latitude}, {place.longitude}"
     ]
     local = _local_admin1(span, context)
+    settlements = _settlements(span)
+    lines_prior = _uses_lines_prior(span, settlements, context)
     scored = sorted(
-        ((_score_parts(c, span, context, local, near), c) for c in _settlements(span)),
+        ((_score_parts(c, span, context, local, near, lines_prior), c) for c in settlements),
         key=lambda pair: -sum(p for _, p in pair[0]),
     )
     for parts, candidate in scored[:15]:
@@ -323,15 +387,13 @@ def resolve(
     if _stray_foreign_name(span, settlements, context):
         return _unknown(span, context, evidence, gazetteer)
     local = _local_admin1(span, context)
+    lines_prior = _uses_lines_prior(span, settlements, context)
     ranked = sorted(
-        ((_score(c, span, context, local, near), c) for c in settlements),
+        ((_score(c, span, context, local, near, lines_prior), c) for c in settlements),
         key=lambda pair: (-pair[0], -pair[1].population, pair[1].id),
     )
     best_score, best = ranked[0]
-    if local is not None and (best.country_code, best.admin1_code) != (
-        local.country_code,
-        local.admin1_code,
-    ):
+    if local is not None and not _in_unit(best, local):
         # "X, Oblast" with no X in that oblast: the gazetteer lacks this X.
         place = _unknown(span, context, evidence, gazetteer)
         place.candidates = [_label(c) for _, c in ranked[:8]]
