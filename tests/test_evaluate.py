@@ -23,6 +23,7 @@ from khronika.evaluate import (
 )
 from khronika.evaluate.command import main
 from khronika.evaluate.normalize import admin1_key, admin1_loose_match, haversine_km
+from khronika.places import Gazetteer
 from khronika.records import Report
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "evaluate"
@@ -362,7 +363,7 @@ def test_limit_takes_first_rows_and_sample_must_fit() -> None:
 # --- UCDP ------------------------------------------------------------------------------
 
 
-def test_ucdp_deaths_range_place_date_admin1() -> None:
+def test_ucdp_deaths_range_place_date_admin1(gaz: Gazetteer) -> None:
     extractor = FakeExtractor(
         {
             "Donetsk suburb": [
@@ -400,6 +401,9 @@ def test_ucdp_deaths_range_place_date_admin1() -> None:
     assert (fields["fatalities"].right, fields["fatalities"].scored) == (2, 4)  # 3∈[2,3]; 1=best
     assert fields["fatalities_null_as_0"].right == 2
     assert (fields["place_25km"].right, fields["place_25km"].scored) == (3, 3)  # where_prec 4 out
+    # the gazetteer alone on where_description, where the row has one
+    location_text = fields["place_25km_location_text"]
+    assert (location_text.right, location_text.scored) == (1, 1)
     assert (fields["admin1"].right, fields["admin1"].scored) == (3, 3)  # empty adm_1 out
     assert (fields["event_date"].right, fields["event_date"].scored) == (3, 4)  # 08-29 < 08-30
     assert result.confusion["UCDP 3 one-sided"] == {"Explosions/Remote violence": 2}

@@ -44,7 +44,9 @@ from khronika.evaluate.result import (
     Progress,
     count_confusion,
 )
-from khronika.records import Report
+from khronika.places import build_context, haversine_km, resolve, spot_places
+from khronika.places.resolve import main_place
+from khronika.records import Place, Report
 
 UCDP_COLUMNS = (
     "id",
@@ -70,9 +72,15 @@ FIELD_RULES = {
     "event_date": "main event's date within date_start..date_end",
     "admin1": "loose stem match with adm_1 (Kiev→Kyiv, Donets'ka→Donetsk); rows with adm_1",
     "place_25km": "within 25 km; rows with where_prec 1-2",
+    "place_25km_location_text": (
+        "gazetteer alone on the row's where_description, within 25 km; rows with where_prec 1-2"
+        " (extra view: the place step without extraction)"
+    ),
     "fatalities": "fatalities.best within [low, high] (best when high is 0)",
     "fatalities_null_as_0": "same, null best read as 0",
 }
+
+_EXTRA_VIEWS = ("fatalities_null_as_0", "place_25km_location_text")  # not listed as misses
 
 VIOLENCE_TYPES = {"1": "UCDP 1 state-based", "2": "UCDP 2 non-state", "3": "UCDP 3 one-sided"}
 
@@ -97,6 +105,7 @@ class UcdpGold:
     date_end: date
     adm_1: str
     where_description: str
+    location_text: str  # UCDP's where_description: how its coders named the place
     where_prec: int
     latitude: float | None
     longitude: float | None
@@ -180,6 +189,7 @@ def parse_ucdp_row(row: GoldRow) -> UcdpGold:
         date_end=parse_gold_date(row.get("date_end"), "mdy", where, "date_end"),
         adm_1=row.get("adm_1"),
         where_description=row.get("where_coordinates"),
+        location_text=row.get("where_description"),
         where_prec=parse_gold_int(row.get("where_prec"), where, "where_prec"),
         latitude=parse_gold_float(row.get("latitude"), where, "latitude"),
         longitude=parse_gold_float(row.get("longitude"), where, "longitude"),
@@ -264,15 +274,22 @@ def _score_row(gold: UcdpGold, main: EventDict | None, result: EvalResult) -> No
     distance = distance_km(main, gold.latitude, gold.longitude)
     if gold.where_prec in (1, 2) and gold.latitude is not None and gold.longitude is not None:
         checks["place_25km"] = distance is not None and distance <= 25
+        if gold.location_text:
+            place = place_of_text(gold.location_text, gold.date_start)
+            checks["place_25km_location_text"] = (
+                place is not None
+                and place.latitude is not None
+                and place.longitude is not None
+                and haversine_km(place.latitude, place.longitude, gold.latitude, gold.longitude)
+                <= 25
+            )
     low, high = gold.deaths_range()
     best = casualty_best(main, "fatalities") if main is not None else None
     checks["fatalities"] = best is not None and low <= best <= high
     checks["fatalities_null_as_0"] = main is not None and low <= (best or 0) <= high
     for name, is_right in checks.items():
         result.fields[name].add(is_right)
-    wrong = [
-        name for name, is_right in checks.items() if not is_right and name != "fatalities_null_as_0"
-    ]
+    wrong = [name for name, is_right in checks.items() if not is_right and name not in _EXTRA_VIEWS]
     if wrong:
         result.misses.append(
             Miss(
@@ -284,6 +301,16 @@ def _score_row(gold: UcdpGold, main: EventDict | None, result: EvalResult) -> No
                 distance_km=distance,
             )
         )
+
+
+def place_of_text(text: str, day: date | None) -> Place | None:
+    """Where a short location text ("near Pisky village, Donetsk region") points: its main
+    place, resolved with the rest of the text as context, as the pipeline would."""
+    spans = spot_places(text)
+    span = main_place(spans)
+    if span is None:
+        return None
+    return resolve(span, build_context(spans, when=day))
 
 
 def _date_within(main: EventDict, gold: UcdpGold) -> bool:
