@@ -229,7 +229,7 @@ def _score_parts(
     context: PlaceContext,
     local: Candidate | None,
     near: tuple[Candidate, float] | None,
-    lines_prior: bool = False,
+    prior_day: date | None = None,
 ) -> list[tuple[str, float]]:
     """Why a candidate scores what it does: (reason, points) pairs."""
     parts = [("population", 2.0 * math.log10(candidate.population + 1))]
@@ -276,9 +276,9 @@ def _score_parts(
                 )
             )
     alternate = candidate.kind == SETTLEMENT and name_key(candidate.name) != name_key(span.surface)
-    if lines_prior and context.when is not None and (not alternate or is_cyrillic(span.surface)):
+    if prior_day is not None and (not alternate or is_cyrillic(span.surface)):
         # Not for a town the name is only an alias of: GeoNames lists "Sloviansk" for Nikopol.
-        parts.extend(_conflict_line_part(candidate, context.when))
+        parts.extend(_conflict_line_part(candidate, prior_day))
     if is_approximate(candidate):
         parts.append(("no own point (hromada's)", APPROXIMATE))
     if alternate:
@@ -303,14 +303,15 @@ def _conflict_line_part(candidate: Candidate, day: date) -> list[tuple[str, floa
     return [(f"{km:.0f} km from the {line}", CONFLICT_LINE * (1 - km / CONFLICT_LINE_REACH_KM))]
 
 
-def _uses_lines_prior(span: PlaceSpan, settlements: list[Candidate], context: PlaceContext) -> bool:
-    """The conflict-line prior separates look-alikes; it never outweighs a city whose name
-    it is ("Mykolaiv" is the city, whatever village shares the name near the front)."""
-    return (
-        context.when is not None
-        and len(settlements) > 1
-        and _unambiguous(settlements, span.surface) is None
-    )
+def _lines_prior_day(
+    span: PlaceSpan, settlements: list[Candidate], context: PlaceContext
+) -> date | None:
+    """The day the conflict-line prior uses, None when it does not apply: it separates
+    look-alikes and never outweighs a city whose name it is ("Mykolaiv" is the city, whatever
+    village shares the name near the front)."""
+    if len(settlements) > 1 and _unambiguous(settlements, span.surface) is None:
+        return context.when
+    return None
 
 
 def _score(
@@ -319,9 +320,9 @@ def _score(
     context: PlaceContext,
     local: Candidate | None,
     near: tuple[Candidate, float] | None,
-    lines_prior: bool = False,
+    prior_day: date | None = None,
 ) -> float:
-    parts = _score_parts(candidate, span, context, local, near, lines_prior)
+    parts = _score_parts(candidate, span, context, local, near, prior_day)
     return sum(points for _, points in parts)
 
 
@@ -340,9 +341,9 @@ def explain(
     ]
     local = _local_admin1(span, context)
     settlements = _settlements(span)
-    lines_prior = _uses_lines_prior(span, settlements, context)
+    prior_day = _lines_prior_day(span, settlements, context)
     scored = sorted(
-        ((_score_parts(c, span, context, local, near, lines_prior), c) for c in settlements),
+        ((_score_parts(c, span, context, local, near, prior_day), c) for c in settlements),
         key=lambda pair: -sum(p for _, p in pair[0]),
     )
     for parts, candidate in scored[:15]:
@@ -387,9 +388,9 @@ def resolve(
     if _stray_foreign_name(span, settlements, context):
         return _unknown(span, context, evidence, gazetteer)
     local = _local_admin1(span, context)
-    lines_prior = _uses_lines_prior(span, settlements, context)
+    prior_day = _lines_prior_day(span, settlements, context)
     ranked = sorted(
-        ((_score(c, span, context, local, near, lines_prior), c) for c in settlements),
+        ((_score(c, span, context, local, near, prior_day), c) for c in settlements),
         key=lambda pair: (-pair[0], -pair[1].population, pair[1].id),
     )
     best_score, best = ranked[0]
