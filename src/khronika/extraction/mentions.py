@@ -168,7 +168,6 @@ def read_sentences(
         excluded = [(d.start, d.end) for d in dates]
         figures = find_figures(text, s, e, numbers, excluded, pack, present)
         taken = person_spans(text, sentence, pack)
-        taken += [(t.start, t.end) for t in triggers]
         taken += [
             (m.start(), m.end())
             for lex in pack.actors
@@ -179,8 +178,10 @@ def read_sentences(
             span
             for span in spot_places(text, s, e, gazetteer)
             if not any(a < span.end and span.start < b for a, b in taken)
+            and not any(_trigger_word(span, t) for t in triggers)
         ]
-        background = bool(pack.background_cue.search(text, s, e)) or any(d.since for d in dates)
+        cue = pack.background_cue.search(text, s, e)
+        background = bool(cue) or any(d.since for d in dates)
         facts.append(
             SentenceFacts(
                 sentence=sentence,
@@ -190,13 +191,22 @@ def read_sentences(
                 figures=figures,
                 numbers=numbers,
                 attribution=attribution,
-                background=background and not figures and not _dated_today(dates),
+                background=background
+                and not figures
+                and not _dated_to_a_day(dates, cue.start() if cue else e),
                 claim=bool(pack.claim_cue.search(text, s, e)),
                 denial=bool(pack.denial_cue.search(text, s, e)),
                 present=present,
             )
         )
     return facts
+
+
+def _trigger_word(span: PlaceSpan, trigger: TriggerHit) -> bool:
+    """Whether a place span is one of a trigger's own words ("Grad" rockets); a place that a
+    trigger merely spans with words on both sides ("police in Kursk detained") stays a place."""
+    overlaps = trigger.start < span.end and span.start < trigger.end
+    return overlaps and not (trigger.start < span.start and span.end < trigger.end)
 
 
 def _hypothetical(text: str, sentence_start: int, match: re.Match[str], pack: LanguagePack) -> bool:
@@ -206,9 +216,21 @@ def _hypothetical(text: str, sentence_start: int, match: re.Match[str], pack: La
     return bool(pack.hypothetical.search(clauses[-1]))
 
 
-def _dated_today(dates: list[TimeExpression]) -> bool:
-    """ "Fighting goes on; today our units repelled 12 attacks" is news, not background."""
-    return any(d.relative and d.rule in ("today", "yesterday", "overnight") for d in dates)
+def _dated_to_a_day(dates: list[TimeExpression], cue_start: int) -> bool:
+    """ "Fighting goes on; today our units repelled 12 attacks" and "On 2 November, forces
+    continued to loot the town" are news of that day, not background; a day after the cue
+    ("has continued since the offensive began on May 10") dates the background itself."""
+    return any(
+        (d.relative and d.rule in ("today", "yesterday", "overnight"))
+        or (
+            not d.relative
+            and d.precision == "day"
+            and not d.since
+            and d.date_end is None
+            and d.end <= cue_start
+        )
+        for d in dates
+    )
 
 
 def _followed_by_settlement(spans: list[PlaceSpan], span: PlaceSpan) -> bool:
