@@ -26,6 +26,7 @@ from khronika.places import (
     PlaceContext,
     PlaceSpan,
     build_context,
+    names_several_units,
     resolve,
     spot_places,
 )
@@ -180,6 +181,7 @@ def read_sentences(
             if not any(a < span.end and span.start < b for a, b in taken)
             and not any(_trigger_word(span, t) for t in triggers)
         ]
+        places = [span for span in places if not _names_a_party(text, span, sentence, pack)]
         cue = pack.background_cue.search(text, s, e)
         background = bool(cue) or any(d.since for d in dates)
         facts.append(
@@ -207,6 +209,35 @@ def _trigger_word(span: PlaceSpan, trigger: TriggerHit) -> bool:
     trigger merely spans with words on both sides ("police in Kursk detained") stays a place."""
     overlaps = trigger.start < span.end and span.start < trigger.end
     return overlaps and not (trigger.start < span.start and span.end < trigger.end)
+
+
+# A headline names its source last, after a colon or a spaced dash: "... killed in the east: Kiev".
+_SOURCE_SEPARATOR = re.compile(r"(?::|\s[-–—])\s*$")
+
+
+def _names_a_party(text: str, span: PlaceSpan, sentence: Sentence, pack: LanguagePack) -> bool:
+    """Whether a place name stands for a side rather than a place: "Kiev says", "two Kiev
+    soldiers", "Kyiv's aggression", "pro-Kiev troops", or a headline's closing source ("...
+    killed in the east: Kiev"). Countries are kept: they still say which country a report is
+    about."""
+    if any(c.kind == "country" for c in span.candidates):
+        return False
+    roles = pack.place_roles
+    after = text[span.end : sentence.end]
+    possessive = pack.grammar.possessive.match(after)
+    following = after[possessive.end() :] if possessive else after
+    following = following.lstrip()
+    if not roles["title_after"].match(following) and roles["party_after"].match(following):
+        return True
+    before = text[max(sentence.start, span.start - 30) : span.start]
+    if _place_role_at_end(pack, "party_before").search(before.removesuffix("-")):
+        return True  # (a prefix is joined by a hyphen: "pro-Kiev")
+    if not _SOURCE_SEPARATOR.search(text[max(0, span.start - 5) : span.start]):
+        return False  # (the text is searched: the splitter may end a sentence at the colon)
+    if any(c.kind == "city_district" for c in span.candidates):
+        return False  # "Donetsk - Kirovskyi": a city and its district
+    tail = following.strip(" .!?\"'”»")
+    return not tail or bool(roles["party_after"].match(tail))
 
 
 def _hypothetical(text: str, sentence_start: int, match: re.Match[str], pack: LanguagePack) -> bool:
@@ -428,6 +459,8 @@ class MentionBuilder:
 
     def _admin_place(self, facts: SentenceFacts) -> Place | None:
         for span in facts.places:
+            if names_several_units(span):
+                continue  # "Donbas" spans two oblasts: it does not say which
             if any(c.kind == "admin1" for c in span.candidates):
                 evidence = Evidence(
                     self.report.id, span.start, span.end, span.surface, "admin1-mention"

@@ -6,7 +6,13 @@ place = resolve(spans[0], context)
 """
 
 from khronika.places.gazetteer import Candidate, Gazetteer, is_approximate
-from khronika.places.resolve import PlaceContext, build_context, haversine_km, resolve
+from khronika.places.resolve import (
+    PlaceContext,
+    build_context,
+    haversine_km,
+    names_several_units,
+    resolve,
+)
 from khronika.places.romanize import name_key, romanize_ukrainian
 from khronika.places.spot import PlaceSpan, spot_places
 
@@ -19,6 +25,7 @@ __all__ = [
     "haversine_km",
     "is_approximate",
     "name_key",
+    "names_several_units",
     "resolve",
     "romanize_ukrainian",
     "spot_places",

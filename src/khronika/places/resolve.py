@@ -127,6 +127,13 @@ def is_admin1_span(span: PlaceSpan) -> bool:
     return bool(admin1) and (span.kind_hint == ADMIN1 or len(admin1) == len(span.candidates))
 
 
+def names_several_units(span: PlaceSpan) -> bool:
+    """Whether a span names a region spanning several units of one country ("Donbas": Donetsk
+    and Luhansk oblasts): it narrows a place down but does not say which unit."""
+    countries = [c.country_code for c in span.candidates if c.kind == ADMIN1]
+    return len(countries) > len(set(countries))
+
+
 def build_context(
     spans: Sequence[PlaceSpan],
     gazetteer: Gazetteer | None = None,
@@ -141,7 +148,8 @@ def build_context(
     for span in spans:
         if is_admin1_span(span):
             for unit in (c for c in span.candidates if c.kind == ADMIN1):
-                context.admin1_at.append((span.start, unit))
+                if not names_several_units(span):  # not "Novotoshkivske in Donbas": Donetsk
+                    context.admin1_at.append((span.start, unit))
                 if unit not in context.admin1:
                     context.admin1.append(unit)
             continue
@@ -163,8 +171,10 @@ def build_context(
         if unit.country_code not in context.countries:
             context.countries.append(unit.country_code)
     if not context.countries and implied:
-        country, weight = max(implied.items(), key=lambda item: item[1])
-        if weight >= 1:
+        ranked = sorted(implied.items(), key=lambda item: (-item[1], item[0]))
+        country, weight = ranked[0]
+        tied = len(ranked) > 1 and ranked[1][1] == weight
+        if weight >= 1 and not tied:  # a tie ("Donetsk": UA and RU) says no country
             context.countries.append(country)
     return context
 

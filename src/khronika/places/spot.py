@@ -55,7 +55,17 @@ PREPOSITIONS = frozenset(
     ]
 )
 _ADMIN1_WORDS = frozenset(
-    ["region", "oblast", "province", "governorate", "krai", "oblast's", "regional", "oblasts"]
+    [
+        "region",
+        "oblast",
+        "province",
+        "governorate",
+        "krai",
+        "oblast's",
+        "regional",
+        "oblasts",
+        "republic",
+    ]
 )
 # A lone name with no place preposition whose every candidate is a settlement this small and
 # outside the focus countries is more likely a surname ("Kirby", "Stoltenberg") than a place.
