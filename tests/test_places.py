@@ -304,6 +304,46 @@ def test_raion_resolves_to_its_centre(gaz: Gazetteer) -> None:
     assert {c.admin2 for c in gaz.raion_lookup("Нікопольський район")} == {"Nikopolskyi"}
 
 
+@pytest.mark.parametrize(
+    ("adjective", "centre"),
+    [
+        ("Popasnyansky", "Popasna"),  # a Russian-style adjective of a raion merged in 2020
+        ("Amvrosievsky", "Amvrosiivka"),
+        ("Yasinovatsky", "Yasynuvata"),
+        ("Novoaydarsky", "Novoaidar"),
+        ("Kupianskyi", "Kupiansk"),  # not "Kup-a": a short stem takes no "-ian-" ending
+    ],
+)
+def test_raion_adjective_names_its_centre_town(gaz: Gazetteer, adjective: str, centre: str) -> None:
+    assert gaz.raion_lookup(adjective)[0].name == centre
+
+
+@pytest.mark.parametrize(
+    ("text", "village", "centre"),
+    [
+        (
+            "Shelling hit Troitske in the Popasnyansky district, Luhansk region.",
+            "Troitske",
+            "Popasna",
+        ),
+        (
+            "A mine exploded near Pobeda, Novoaydarsky district, Luhansk region.",
+            "Pobeda",
+            "Novoaidar",
+        ),
+    ],
+)
+def test_a_former_raion_anchors_the_village_near_its_centre(
+    gaz: Gazetteer, text: str, village: str, centre: str
+) -> None:
+    """Raions merged in 2020 are gone from the codifier; their centre town still narrows a
+    village name shared across the oblast."""
+    place = place_in(text, gaz, village)
+    town = gaz.lookup(centre)[0]
+    assert place.latitude is not None and place.longitude is not None
+    assert haversine_km(place.latitude, place.longitude, town.latitude, town.longitude) < 30
+
+
 def test_fuzzy_match_only_inside_the_named_admin1(gaz: Gazetteer) -> None:
     zaporizhia = gaz.admin1_lookup("Запорожской области")[0]
     kherson = gaz.admin1_lookup("Херсонской области")[0]

@@ -52,10 +52,15 @@ _RUSSIAN_EXTRA = str.maketrans({"ы": "y", "э": "e", "ъ": "", "ё": "e"})
 RAION_WORDS = frozenset(
     ["raion", "rayon", "district", "район", "району", "районі", "районе", "районом", "района"]
 )
-# Endings of raion adjectives, longest first: what is left is the centre's stem
-# (Глушковский -> Глушков-о, Нікопольський -> Нікопол-ь, Kramatorskyi -> Kramatorsk).
-_RAION_SUFFIXES = ("ський", "ский", "цький", "цкий", "skyi", "skiy", "sky", "ий", "ый", "yi", "iy")
-_CENTRE_ENDINGS = ("", "о", "е", "а", "ь", "и", "і", "o", "e", "a")
+# Endings of raion adjectives: what is left is the centre's stem (Глушковский -> Глушков-о,
+# Нікопольський -> Нікопол-ь, Kramatorskyi -> Kramatorsk, Popasnyansky -> Popasn-a,
+# Amvrosievsky -> Amvrosiev-ka). Every ending that fits is tried.
+_RAION_SUFFIXES = (
+    *("янський", "янский", "ianskyi", "yanskyi", "iansky", "yansky"),
+    *("ський", "ский", "цький", "цкий", "skyi", "skiy", "sky", "ий", "ый", "yi", "iy"),
+)
+_STEM_SUFFIXES = frozenset(["янський", "янский", "ianskyi", "yanskyi", "iansky", "yansky"])
+_CENTRE_ENDINGS = ("", "о", "е", "а", "ь", "и", "і", "ка", "ая", "o", "e", "a", "ka", "aya")
 
 # Words that name the kind of an administrative unit; stripped before matching admin1 names.
 ADMIN1_WORDS = frozenset(
@@ -131,11 +136,18 @@ def _raion_stems(adjective: str) -> list[str]:
     for suffix in _RAION_SUFFIXES:
         if adjective.casefold().endswith(suffix):
             base = adjective[: -len(suffix)]
+            if suffix in _STEM_SUFFIXES and len(base) < 5:
+                continue  # "Kupianskyi" is Kupiansk's, not "Kup-a"'s
             stems.append(base)
             consonants = suffix.rstrip("ийыіy").rstrip("ь")  # "ськ" of "ський", "sk" of "skyi"
             if consonants != suffix and len(consonants) > 1:
                 stems.append(base + consonants)
     return [stem for stem in dict.fromkeys(stems) if len(stem) >= 3]
+
+
+def is_raion_adjective(surface: str) -> bool:
+    """Whether a name is shaped like a raion's adjective ("Popasnyansky", "Глушковский")."""
+    return bool(_raion_stems(surface.split()[-1])) if surface.split() else False
 
 
 def admin1_key(surface: str) -> str:

@@ -155,6 +155,10 @@ def build_context(
             continue
         if span.kind_hint == "district":
             context.admin2.extend(c for c in span.candidates if c.kind == ADMIN2)
+            centre = _raion_centre(span)
+            if centre is not None and centre not in context.anchors:
+                context.anchors_at.append((span.start, centre))
+                context.anchors.append(centre)
         countries = {c.country_code for c in span.candidates if c.kind != COUNTRY}
         for country in (c.country_code for c in span.candidates if c.kind == COUNTRY):
             if country not in context.countries:
@@ -177,6 +181,18 @@ def build_context(
         if weight >= 1 and not tied:  # a tie ("Donetsk": UA and RU) says no country
             context.countries.append(country)
     return context
+
+
+def _raion_centre(span: PlaceSpan) -> Candidate | None:
+    """The town a raion named in the report is called after, when the name leaves no doubt
+    (one town of that stem, or one far bigger than the rest): the places in the raion lie
+    around it, whatever their size."""
+    centres = sorted((c for c in span.candidates if c.kind == RAION), key=lambda c: -c.population)
+    if len(centres) == 1 or (
+        len(centres) > 1 and centres[0].population >= 10 * centres[1].population
+    ):
+        return centres[0]
+    return None
 
 
 def _only_adjective_match(span: PlaceSpan, gazetteer: Gazetteer) -> bool:

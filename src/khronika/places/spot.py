@@ -11,7 +11,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from khronika.places.gazetteer import ADMIN1, FOCUS_COUNTRIES, Candidate, Gazetteer, admin1_key
+from khronika.places.gazetteer import (
+    ADMIN1,
+    FOCUS_COUNTRIES,
+    Candidate,
+    Gazetteer,
+    admin1_key,
+    is_raion_adjective,
+)
 from khronika.places.romanize import name_key
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’ʼ][^\W\d_]+)*(?:-[^\W\d_]+(?:['’ʼ][^\W\d_]+)*)*")
@@ -238,6 +245,7 @@ def _candidates(
             # it) and the raion itself as context ("Kupiansk district")
             return (*raion, *places.lookup(surface), *places.admin2_lookup(surface)), "district"
     found: list[Candidate] = []
+    region_word = hint in (ADMIN1, "district")
     if hint == ADMIN1 and not admin1:
         hint = None  # "Kryvyi Rih regional (council)": a city, not a region
     if hint != ADMIN1:
@@ -251,6 +259,10 @@ def _candidates(
     country = places.country_by_key(key)
     if country is not None:
         found.append(places.country_candidate(country))
+    if not found and region_word and is_raion_adjective(surface):
+        # A raion gone from today's codifier ("Popasnyansky district", "Amvrosievsky region",
+        # both merged in 2020) still names its centre town: an anchor for the places in it.
+        return (tuple(places.raion_lookup(surface)) or None), "district"
     return (tuple(found), hint) if found else (None, None)
 
 
