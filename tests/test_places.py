@@ -22,9 +22,15 @@ from khronika.places import (
     romanize_ukrainian,
     spot_places,
 )
-from khronika.places.gazetteer import index_path
-from khronika.places.resolve import main_place
+from khronika.places.gazetteer import index_path, respelling_skeleton
+from khronika.places.resolve import explain, main_place
 from khronika.records import Place
+
+
+def explain_lines(text: str, gaz: Gazetteer, surface: str) -> list[str]:
+    spans = spot_places(text, gazetteer=gaz)
+    span = next(s for s in spans if s.surface == surface)
+    return explain(span, build_context(spans, gaz), gazetteer=gaz)
 
 
 def place_in(text: str, gaz: Gazetteer, surface: str | None = None) -> Place:
@@ -342,6 +348,39 @@ def test_a_former_raion_anchors_the_village_near_its_centre(
     town = gaz.lookup(centre)[0]
     assert place.latitude is not None and place.longitude is not None
     assert haversine_km(place.latitude, place.longitude, town.latitude, town.longitude) < 30
+
+
+@pytest.mark.parametrize(
+    ("russian", "ukrainian", "same"),
+    [
+        ("Troitskoye", "Troitske", True),
+        ("Peski", "Pisky", True),
+        ("Novogrigoryevka", "Novohryhorivka", True),
+        ("Alexandrovka", "Oleksandrivka", True),
+        ("Kuteinikovo", "Kuteinykove", True),
+        ("Pervomayske", "Pervomaiskyi", False),  # the ending tells the gender: two names
+        ("Petrova", "Petrove", False),
+    ],
+)
+def test_respelling_skeleton_joins_russian_and_ukrainian_romanizations(
+    russian: str, ukrainian: str, same: bool
+) -> None:
+    assert (respelling_skeleton(russian) == respelling_skeleton(ukrainian)) is same
+
+
+def test_a_russian_spelling_finds_the_village_only_the_codifier_has(gaz: Gazetteer) -> None:
+    """Troitske near Popasna is in the codifier under its Ukrainian name only."""
+    text = "Fighting near the village of Troitskoye, Popasnyansky district, Luhansk region."
+    place = place_in(text, gaz, "Troitskoye")
+    popasna = gaz.lookup("Popasna")[0]
+    assert place.name == "Troitske" and place.admin1 == "Luhansk"
+    assert place.latitude is not None and place.longitude is not None
+    assert haversine_km(place.latitude, place.longitude, popasna.latitude, popasna.longitude) < 30
+    assert any("romanized otherwise" in line for line in explain_lines(text, gaz, "Troitskoye"))
+
+
+def test_a_respelling_never_turns_a_surname_into_a_place(gaz: Gazetteer) -> None:
+    assert spot_places("Colonel Petrova said the unit held its positions.", gazetteer=gaz) == []
 
 
 def test_fuzzy_match_only_inside_the_named_admin1(gaz: Gazetteer) -> None:

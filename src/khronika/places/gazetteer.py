@@ -46,6 +46,8 @@ RAION = "raion"  # a district named for its centre ("Глушковский ра
 FUZZY_CUTOFF = 88.0  # rapidfuzz ratio of sound skeletons (see ``sound_skeleton``)
 FUZZY_KEY_FLOOR = 70.0  # and of the romanized keys themselves: vowels may differ, not all
 _MIN_SKELETON = 6
+_MIN_RESPELLING = 5  # "Peski" ~ "Pisky": paski
+_FINAL_VOWELS = re.compile(r"[aeiouy]+$")
 _VOWEL_RUNS = re.compile(r"[aeiouy]+")
 _RUSSIAN_EXTRA = str.maketrans({"ы": "y", "э": "e", "ъ": "", "ё": "e"})
 # Words that say a name is a raion, in the cases reports put them in.
@@ -129,6 +131,20 @@ def sound_skeleton(name: str) -> str:
     return _VOWEL_RUNS.sub("a", latin_key(name))
 
 
+def respelling_skeleton(name: str) -> str:
+    """What the Russian and Ukrainian romanizations of one village share ("Troitskoye" and
+    "Troitske", "Novogrigoryevka" and "Novohryhorivka", "Alexandrovka" and "Oleksandrivka"):
+    its sound skeleton with Russian g read as Ukrainian h and x as ks, and the kind of its
+    final vowel kept, which tells the gender ("Pervomaiske" is not "Pervomaiskyi")."""
+    latin = latin_key(name).replace("x", "ks").replace("g", "h")
+    ending = _FINAL_VOWELS.search(latin)
+    if ending is None:
+        return sound_skeleton(latin)
+    vowels = ending.group()
+    kind = "a" if "a" in vowels else "i" if vowels[-1] in "iy" else "e"
+    return sound_skeleton(latin[: ending.start()]) + kind
+
+
 def _raion_stems(adjective: str) -> list[str]:
     """What a raion adjective may be made from: "Глушковский" -> "Глушков", "Покровський" ->
     "Покров" and "Покровськ", "Kramatorskyi" -> "Kramators" and "Kramatorsk"."""
@@ -195,6 +211,7 @@ class Gazetteer:
         self.person_names: frozenset[str] = index["person_names"]
         self._cache: dict[int, Candidate] = {}
         self._by_admin1: dict[tuple[str, str], list[tuple[str, str, int]]] = {}  # built per use
+        self._respellings: dict[str, list[int]] | None = None  # built on first use
         self._positions: dict[str, int] = {}
 
     # -- construction ------------------------------------------------------------------
@@ -263,6 +280,25 @@ class Gazetteer:
         positions = _positions(found)
         candidates = [self._candidate(position) for position in positions]
         return sorted(candidates, key=lambda c: (-c.population, c.id))
+
+    def respelled_lookup(self, surface: str) -> list[Candidate]:
+        """Ukrainian settlements whose name ``surface`` may be another romanization of
+        ("Troitskoye" for Troitske, "Peski" for Pisky): Russian-language sources spell
+        villages that only the codifier knows, under their Ukrainian name, this way."""
+        skeleton = respelling_skeleton(surface)
+        if len(skeleton) < _MIN_RESPELLING:
+            return []
+        if self._respellings is None:
+            self._respellings = self._respelling_index()
+        return [self._candidate(position) for position in self._respellings.get(skeleton, ())]
+
+    def _respelling_index(self) -> dict[str, list[int]]:
+        settlement = _KIND_CODES[SETTLEMENT]
+        index: dict[str, list[int]] = defaultdict(list)
+        for position, country in enumerate(self._countries_of):
+            if country == "UA" and self._kinds[position] == settlement:
+                index[respelling_skeleton(self._names[position])].append(position)
+        return dict(index)
 
     def _names_settlement(self, hit: int | tuple[int, ...]) -> bool:
         positions = (hit,) if isinstance(hit, int) else hit
@@ -403,6 +439,11 @@ class Gazetteer:
             for ending in _CENTRE_ENDINGS:
                 for candidate in self.lookup(stem + ending):
                     if candidate.kind == SETTLEMENT:
+                        centres.setdefault(candidate.id, candidate)
+        if not centres and name.isascii():  # "Amvrosiyevsky": Amvrosiivka, romanized otherwise
+            for stem in stems:
+                for ending in _CENTRE_ENDINGS:
+                    for candidate in self.respelled_lookup(stem + ending):
                         centres.setdefault(candidate.id, candidate)
         raions = [r for r in self.admin2_lookup(name) if r.country_code == "UA"]
         if not raions and is_cyrillic(name):

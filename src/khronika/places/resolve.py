@@ -27,6 +27,7 @@ from khronika.places.gazetteer import (
     Candidate,
     Gazetteer,
     is_approximate,
+    respelling_skeleton,
 )
 from khronika.places.morphology import is_cyrillic, may_name_region, name_forms
 from khronika.places.romanize import name_key
@@ -46,6 +47,7 @@ APPROXIMATE_POINT_KM = 15.0  # how far a village placed at its hromada's point m
 DISTANCE_HINT = 40.0
 APPROXIMATE = -1.0
 ALTERNATE_NAME = -5.0  # "Pokrovsk" is Engels' old name: a place called so today comes first
+RESPELLED_NAME = -3.0  # "Troitskoye" may be Troitske: a place spelt as written comes first
 # A name Ukraine retired ("Дзержинск", "Artemivsk") still means the renamed Ukrainian town in war
 # news, even where the report names Russia (as the speaker); an admin1 named in the report wins.
 RENAMED_PLACE = 45.0
@@ -58,6 +60,7 @@ SAME_PLACE_KM = 10.0
 LOCAL_ADMIN1_CHARS = 80  # how far after a name its "X, Oblast" admin1 may come
 VAGUE_PREPOSITIONS = frozenset({"near", "around", "outskirts", "towards", "toward", "direction"})
 ANCHOR_POPULATION = 100_000
+RAION_CENTRE_LEAD = 3  # a raion's centre outgrows the other towns of its stem this much
 # Among same-name villages nothing else separates, the one near the fighting on the report's
 # day (conflict_lines.py) is the likelier: a prior, small next to an admin1 named in the report
 # and below DECISIVE_MARGIN, so a choice it alone makes keeps geo_precision 2.
@@ -145,6 +148,7 @@ def build_context(
         admin1=[], countries=[], anchors=[], default_country=default_country, when=when
     )
     implied: dict[str, float] = defaultdict(float)
+    raions: list[PlaceSpan] = []
     for span in spans:
         if is_admin1_span(span):
             for unit in (c for c in span.candidates if c.kind == ADMIN1):
@@ -155,10 +159,7 @@ def build_context(
             continue
         if span.kind_hint == "district":
             context.admin2.extend(c for c in span.candidates if c.kind == ADMIN2)
-            centre = _raion_centre(span)
-            if centre is not None and centre not in context.anchors:
-                context.anchors_at.append((span.start, centre))
-                context.anchors.append(centre)
+            raions.append(span)
         countries = {c.country_code for c in span.candidates if c.kind != COUNTRY}
         for country in (c.country_code for c in span.candidates if c.kind == COUNTRY):
             if country not in context.countries:
@@ -180,16 +181,22 @@ def build_context(
         tied = len(ranked) > 1 and ranked[1][1] == weight
         if weight >= 1 and not tied:  # a tie ("Donetsk": UA and RU) says no country
             context.countries.append(country)
+    for span in raions:
+        centre = _raion_centre(span, context.countries)
+        if centre is not None and centre not in context.anchors:
+            context.anchors_at.append((span.start, centre))
+            context.anchors.append(centre)
     return context
 
 
-def _raion_centre(span: PlaceSpan) -> Candidate | None:
+def _raion_centre(span: PlaceSpan, countries: list[str]) -> Candidate | None:
     """The town a raion named in the report is called after, when the name leaves no doubt
-    (one town of that stem, or one far bigger than the rest): the places in the raion lie
-    around it, whatever their size."""
+    (one town of that stem in the report's countries, or one far bigger than the rest): the
+    places in the raion lie around it, whatever their size."""
     centres = sorted((c for c in span.candidates if c.kind == RAION), key=lambda c: -c.population)
+    centres = [c for c in centres if c.country_code in countries] or centres
     if len(centres) == 1 or (
-        len(centres) > 1 and centres[0].population >= 10 * centres[1].population
+        len(centres) > 1 and centres[0].population >= RAION_CENTRE_LEAD * centres[1].population
     ):
         return centres[0]
     return None
@@ -302,12 +309,15 @@ def _score_parts(
                 )
             )
     alternate = candidate.kind == SETTLEMENT and name_key(candidate.name) != name_key(span.surface)
-    if prior_day is not None and (not alternate or is_cyrillic(span.surface)):
+    respelled = alternate and _respelled(candidate, span)
+    if prior_day is not None and (not alternate or respelled or is_cyrillic(span.surface)):
         # Not for a town the name is only an alias of: GeoNames lists "Sloviansk" for Nikopol.
         parts.extend(_conflict_line_part(candidate, prior_day))
     if is_approximate(candidate):
         parts.append(("no own point (hromada's)", APPROXIMATE))
-    if alternate:
+    if respelled:
+        parts.append(("the same name romanized otherwise", RESPELLED_NAME))
+    elif alternate:
         parts.append(("matched by a former or foreign name", ALTERNATE_NAME))
     if candidate.former_keys and candidate.former_keys & _surface_keys(span.surface):
         parts.append((f"renamed Ukrainian place, now {candidate.name}", RENAMED_PLACE))
@@ -315,6 +325,13 @@ def _score_parts(
     if candidate.kind == CITY_DISTRICT and any(a.id == parent for a in context.anchors):
         parts.append(("district of a city in the report", NEAR_ANCHOR))
     return parts
+
+
+def _respelled(candidate: Candidate, span: PlaceSpan) -> bool:
+    """Whether the span may be the candidate's name in another romanization."""
+    return span.surface.isascii() and respelling_skeleton(candidate.name) == respelling_skeleton(
+        span.surface
+    )
 
 
 def _conflict_line_part(candidate: Candidate, day: date) -> list[tuple[str, float]]:
@@ -411,6 +428,10 @@ def resolve(
             return _admin1_place(span, context, evidence)
         return _unknown(span, context, evidence, gazetteer)
 
+    if context.countries:  # a Ukrainian village respelled is no reading of a Somali name
+        settlements = [
+            c for c in settlements if c.country_code in context.countries or not _respelled(c, span)
+        ] or settlements
     if _stray_foreign_name(span, settlements, context):
         return _unknown(span, context, evidence, gazetteer)
     local = _local_admin1(span, context)

@@ -252,6 +252,7 @@ def _candidates(
         settlements = places.lookup(surface)
         if hint is None and _suspect_lone_name(surface, settlements, text, start):
             settlements = []
+        settlements += _respellings(surface, settlements, hint, places, text, start)
         found.extend(settlements)
     if hint == "district":
         found.extend(places.admin2_lookup(surface))
@@ -264,6 +265,28 @@ def _candidates(
         # both merged in 2020) still names its centre town: an anchor for the places in it.
         return (tuple(places.raion_lookup(surface)) or None), "district"
     return (tuple(found), hint) if found else (None, None)
+
+
+def _respellings(
+    surface: str,
+    settlements: list[Candidate],
+    hint: str | None,
+    places: Gazetteer,
+    text: str,
+    start: int,
+) -> list[Candidate]:
+    """Ukrainian villages a Latin name may be another romanization of ("Troitskoye" for
+    Troitske; Cyrillic forms go through morphology instead). Only where the name is a place
+    anyway ("Petrova" is a surname as often) or has words enough not to be one by chance
+    ("Stanitsa Luganskaya"), and never beside a Ukrainian place spelt as written."""
+    marked = bool(settlements) or hint in ("village", "city") or bool(_preposition(text, start))
+    if not surface.isascii() or not (marked or " " in surface):
+        return []
+    key = name_key(surface)
+    if any(c.country_code == "UA" and name_key(c.name) == key for c in settlements):
+        return []
+    known = {c.id for c in settlements}
+    return [c for c in places.respelled_lookup(surface) if c.id not in known]
 
 
 # "Глушковском районе", "Kupianskyi raion". English "X district" stays with the district hint:
