@@ -483,6 +483,16 @@ def test_personal_names_are_not_places(gaz: Gazetteer) -> None:
     assert surfaces(text, gaz) == ["Kharkiv"]
 
 
+def test_a_capitalized_kind_word_is_no_surname(gaz: Gazetteer) -> None:
+    """ "Ilovaysk Town" is a town, not a first and last name; "Donetsk Obl" is the oblast."""
+    assert surfaces("Shelling was reported near Ilovaysk Town, Donetsk region.", gaz) == [
+        "Ilovaysk",
+        "Donetsk",
+    ]
+    place = place_in("Mortar fire near Orikhove, Luhansk Obl.", gaz, "Orikhove")
+    assert place.admin1 == "Luhansk"
+
+
 def test_a_country_name_means_the_country(gaz: Gazetteer) -> None:
     place = place_in("Drones were launched from Russia overnight.", gaz)
     assert (place.place_kind, place.country_code, place.geo_precision) == ("country", "RU", 3)

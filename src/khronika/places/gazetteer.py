@@ -69,6 +69,7 @@ ADMIN1_WORDS = frozenset(
     name_key(word)
     for word in [
         "oblast",
+        "obl",
         "oblasti",
         "oblast's",
         "region",

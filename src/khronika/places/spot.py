@@ -72,6 +72,7 @@ _ADMIN1_WORDS = frozenset(
         "regional",
         "oblasts",
         "republic",
+        "obl",
     ]
 )
 # A lone name with no place preposition whose every candidate is a settlement this small and
@@ -83,6 +84,7 @@ _SETTLEMENT_BEFORE = {"village": "village", "town": "city", "city": "city", "set
 _PLACE_WORDS_AFTER = frozenset(
     ["village", "town", "city", "settlement", "area", "hamlet", "neighbourhood"]
 )
+_KIND_WORDS = _PLACE_WORDS_AFTER | _ADMIN1_WORDS | _DISTRICT_WORDS
 
 
 @dataclass(frozen=True)
@@ -209,9 +211,12 @@ def _longest_match(
             return unknown if unknown[0] is not None else (None, run)
         if candidates is not None:
             preposition = _preposition(text, first.start)
-            return PlaceSpan(first.start, end, surface, candidates, hint, preposition), length
-        if length == run and run > 1:
-            # A whole unknown name the text marks as a place beats a known part of it.
+            span = PlaceSpan(first.start, end, surface, candidates, hint, preposition)
+            kind_word = length < run and tokens[index + length].text.lower() in _KIND_WORDS
+            return span, length + 1 if kind_word else length  # "Ilovaysk Town": Town is read
+        if length == run and run > 1 and last.text.lower() not in _KIND_WORDS:
+            # A whole unknown name the text marks as a place beats a known part of it (not
+            # when its last word is a kind: "Ilovaysk Town" is Ilovaysk).
             unknown = _unknown_place(text, tokens, index, run, places)
             if unknown[0] is not None:
                 return unknown
@@ -312,6 +317,8 @@ def _is_personal_name(tokens: list[_Token], index: int, places: Gazetteer) -> bo
     region or country ("Stepove Donetsk" is a village and its oblast)."""
     word = tokens[index + 1].text
     key = name_key(word[:-2] if word.endswith(_POSSESSIVE_ENDINGS) else word)
+    if word.lower() in _KIND_WORDS:
+        return False  # "Ilovaysk Town": a place and its kind
     if key in places.person_names:
         return True
     if not word.isascii():  # Cyrillic names are told by the packs' first-name lists instead
