@@ -437,8 +437,9 @@ class Gazetteer:
         centres: dict[str, Candidate] = {}
         stems = dict.fromkeys(stem for form in forms for stem in (form, *_raion_stems(form)))
         for stem in stems:  # in order: a set's order would change with the hash seed
-            for ending in _CENTRE_ENDINGS:
-                for candidate in self.lookup(stem + ending):
+            for ending in _CENTRE_ENDINGS:  # (a centre's name as it is: no inflected forms)
+                for position in _positions(self._keys.get(name_key(stem + ending))):
+                    candidate = self._candidate(position)
                     if candidate.kind == SETTLEMENT:
                         centres.setdefault(candidate.id, candidate)
         if not centres and name.isascii():  # "Amvrosiyevsky": Amvrosiivka, romanized otherwise
