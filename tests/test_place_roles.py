@@ -32,6 +32,7 @@ def main_event(text: str, gaz: Gazetteer, language: str = "en") -> Event:
         "Five civilians killed by Kyiv's aggression over the past month, separatists say",
         "Soldiers killed in the east as Kiev points at Moscow over an air strike",
         "Одного військового вбито на сході, Москва заявила про відповідь",
+        "Two people were killed as Moscow launched missile attacks on several regions",
     ],
 )
 def test_a_capital_standing_for_a_side_is_not_the_event_place(text: str, gaz: Gazetteer) -> None:
@@ -76,3 +77,19 @@ def test_a_name_shared_by_two_countries_implies_neither(gaz: Gazetteer) -> None:
     assumed (and none by chance of hash order: this was once decided by set iteration)."""
     spans = spot_places("near Donetsk, near the Donetsk mine", gazetteer=gaz)
     assert build_context(spans, gaz).countries == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Shelling killed two civilians on Monday, the New York Times reported.",
+        "Shelling killed two civilians on Monday, the Kyiv Independent reported.",
+    ],
+)
+def test_outlets_named_after_places_are_not_places(text: str, gaz: Gazetteer) -> None:
+    assert spot_places(text, gazetteer=gaz) == [] or main_event(text, gaz).location is None
+
+
+def test_an_outlet_does_not_hide_the_place_it_reports(gaz: Gazetteer) -> None:
+    event = main_event("The Kyiv Independent reported that shelling hit Kherson overnight.", gaz)
+    assert event.location is not None and event.location.name == "Kherson"

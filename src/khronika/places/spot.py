@@ -195,6 +195,8 @@ def _longest_match(
     earlier: list[PlaceSpan],
 ) -> tuple[PlaceSpan | None, int]:
     run = _run_length(text, tokens, index, places.max_tokens)
+    if run > 1 and name_key(tokens[index + run - 1].text) in places.organisation_words:
+        return None, run  # "New York Times", "Kyiv Independent": an outlet, not a place
     for length in range(run, 0, -1):
         first, last = tokens[index], tokens[index + length - 1]
         surface = text[first.start : last.end]
