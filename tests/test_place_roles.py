@@ -93,3 +93,17 @@ def test_outlets_named_after_places_are_not_places(text: str, gaz: Gazetteer) ->
 def test_an_outlet_does_not_hide_the_place_it_reports(gaz: Gazetteer) -> None:
     event = main_event("The Kyiv Independent reported that shelling hit Kherson overnight.", gaz)
     assert event.location is not None and event.location.name == "Kherson"
+
+
+def test_a_first_name_starts_a_person_not_a_place(gaz: Gazetteer) -> None:
+    """Kozak and Mikhailov are villages; after a given name they are surnames."""
+    assert spot_places("Deputy head Dmitry Kozak recommended a deal.", gazetteer=gaz) == []
+    assert (
+        spot_places("Oleh was killed in his unit's camp, said Kirill Mikhailov.", gazetteer=gaz)
+        == []
+    )
+
+
+def test_a_first_name_after_a_preposition_is_the_village(gaz: Gazetteer) -> None:
+    spans = spot_places("A man was injured in Stanislav, Kherson region.", gazetteer=gaz)
+    assert [s.surface for s in spans] == ["Stanislav", "Kherson"]

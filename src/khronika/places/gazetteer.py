@@ -211,6 +211,7 @@ class Gazetteer:
         self.stopwords: frozenset[str] = index["stopwords"]
         self.person_names: frozenset[str] = index["person_names"]
         self.organisation_words: frozenset[str] = index["organisation_words"]
+        self.first_names: frozenset[str] = index["first_names"]
         self._cache: dict[int, Candidate] = {}
         self._by_admin1: dict[tuple[str, str], list[tuple[str, str, int]]] = {}  # built per use
         self._respellings: dict[str, list[int]] | None = None  # built on first use
@@ -660,6 +661,7 @@ def build_index(home: Path | None = None) -> dict[str, Any]:
         "approximate": frozenset(builder.approximate),
         "former_keys": {k: frozenset(v) for k, v in builder.former_keys.items()},
         "stopwords": _word_list("stopwords.txt") | _word_list("person_names.txt"),
+        "first_names": _word_list("first_names.txt"),
         "person_names": _word_list("person_names.txt"),
         "organisation_words": _word_list("organisation_words.txt"),
     }

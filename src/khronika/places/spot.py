@@ -197,6 +197,13 @@ def _longest_match(
     run = _run_length(text, tokens, index, places.max_tokens)
     if run > 1 and name_key(tokens[index + run - 1].text) in places.organisation_words:
         return None, run  # "New York Times", "Kyiv Independent": an outlet, not a place
+    whole = text[tokens[index].start : tokens[index + run - 1].end]
+    if (
+        run > 1
+        and name_key(tokens[index].text) in places.first_names
+        and not places.is_known_name(name_key(whole))
+    ):
+        return None, run  # "Dmitry Kozak": a person, not the village Kozak
     for length in range(run, 0, -1):
         first, last = tokens[index], tokens[index + length - 1]
         surface = text[first.start : last.end]
@@ -237,6 +244,8 @@ def _candidates(
         hint = ADMIN1
     if hint is None and (key in places.stopwords or _looks_like_abbreviation(surface, text, start)):
         return None, None
+    if hint is None and key in places.first_names and _preposition(text, start) is None:
+        return None, None  # "Oleh was killed": a man; "in Stanislav": the village
     first_word = key.split(" ", 1)[0]
     if first_word != key and first_word in places.stopwords and not places.is_known_name(key):
         return None, None  # "The Washington (Post)", "North Kharkiv"
