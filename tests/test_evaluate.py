@@ -404,6 +404,9 @@ def test_ucdp_deaths_range_place_date_admin1(gaz: Gazetteer) -> None:
     # the gazetteer alone on where_description, where the row has one
     location_text = fields["place_25km_location_text"]
     assert (location_text.right, location_text.scored) == (1, 1)
+    # the places the headlines name, event or not: Donetsk, Luhansk's airport, Kiev
+    ceiling = fields["place_25km_headline_ceiling"]
+    assert (ceiling.right, ceiling.scored) == (3, 3)
     assert (fields["admin1"].right, fields["admin1"].scored) == (3, 3)  # empty adm_1 out
     assert (fields["event_date"].right, fields["event_date"].scored) == (3, 4)  # 08-29 < 08-30
     assert result.confusion["UCDP 3 one-sided"] == {"Explosions/Remote violence": 2}

@@ -76,11 +76,20 @@ FIELD_RULES = {
         "gazetteer alone on the row's where_description, within 25 km; rows with where_prec 1-2"
         " (extra view: the place step without extraction)"
     ),
+    "place_25km_headline_ceiling": (
+        "the nearest of the places the row's headlines name (spotted and resolved on each"
+        " headline's day, event or not) within 25 km; rows with where_prec 1-2 (extra view: the"
+        " most place_25km could reach from these headlines, the gold choosing the place)"
+    ),
     "fatalities": "fatalities.best within [low, high] (best when high is 0)",
     "fatalities_null_as_0": "same, null best read as 0",
 }
 
-_EXTRA_VIEWS = ("fatalities_null_as_0", "place_25km_location_text")  # not listed as misses
+_EXTRA_VIEWS = (  # not listed as misses
+    "fatalities_null_as_0",
+    "place_25km_location_text",
+    "place_25km_headline_ceiling",
+)
 
 VIOLENCE_TYPES = {"1": "UCDP 1 state-based", "2": "UCDP 2 non-state", "3": "UCDP 3 one-sided"}
 
@@ -274,6 +283,13 @@ def _score_row(gold: UcdpGold, main: EventDict | None, result: EvalResult) -> No
     distance = distance_km(main, gold.latitude, gold.longitude)
     if gold.where_prec in (1, 2) and gold.latitude is not None and gold.longitude is not None:
         checks["place_25km"] = distance is not None and distance <= 25
+        named = [place for h in gold.headlines for place in places_of_text(h.text, h.published)]
+        checks["place_25km_headline_ceiling"] = any(
+            place.latitude is not None
+            and place.longitude is not None
+            and haversine_km(place.latitude, place.longitude, gold.latitude, gold.longitude) <= 25
+            for place in named
+        )
         if gold.location_text:
             place = place_of_text(gold.location_text, gold.date_start)
             checks["place_25km_location_text"] = (
@@ -311,6 +327,13 @@ def place_of_text(text: str, day: date | None) -> Place | None:
     if span is None:
         return None
     return resolve(span, build_context(spans, when=day))
+
+
+def places_of_text(text: str, day: date | None) -> list[Place]:
+    """Every place a short text names, each resolved with the rest as context."""
+    spans = spot_places(text)
+    context = build_context(spans, when=day)
+    return [resolve(span, context) for span in spans]
 
 
 def _date_within(main: EventDict, gold: UcdpGold) -> bool:
