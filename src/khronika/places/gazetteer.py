@@ -57,11 +57,11 @@ RAION_WORDS = frozenset(
 # Endings of raion adjectives: what is left is the centre's stem (Глушковский -> Глушков-о,
 # Нікопольський -> Нікопол-ь, Kramatorskyi -> Kramatorsk, Popasnyansky -> Popasn-a,
 # Amvrosievsky -> Amvrosiev-ka). Every ending that fits is tried.
+_STEM_SUFFIXES = ("янський", "янский", "ianskyi", "yanskyi", "iansky", "yansky")  # Popasn-a
 _RAION_SUFFIXES = (
-    *("янський", "янский", "ianskyi", "yanskyi", "iansky", "yansky"),
+    *_STEM_SUFFIXES,
     *("ський", "ский", "цький", "цкий", "skyi", "skiy", "sky", "ий", "ый", "yi", "iy"),
 )
-_STEM_SUFFIXES = frozenset(["янський", "янский", "ianskyi", "yanskyi", "iansky", "yansky"])
 _CENTRE_ENDINGS = ("", "о", "е", "а", "ь", "и", "і", "ка", "ая", "o", "e", "a", "ka", "aya")
 
 # Words that name the kind of an administrative unit; stripped before matching admin1 names.
@@ -164,7 +164,8 @@ def _raion_stems(adjective: str) -> list[str]:
 
 def is_raion_adjective(surface: str) -> bool:
     """Whether a name is shaped like a raion's adjective ("Popasnyansky", "Глушковский")."""
-    return bool(_raion_stems(surface.split()[-1])) if surface.split() else False
+    words = surface.split()
+    return bool(words) and bool(_raion_stems(words[-1]))
 
 
 def admin1_key(surface: str) -> str:

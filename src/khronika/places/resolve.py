@@ -151,8 +151,9 @@ def build_context(
     raions: list[PlaceSpan] = []
     for span in spans:
         if is_admin1_span(span):
+            local = not names_several_units(span)  # not "Novotoshkivske in Donbas": Donetsk
             for unit in (c for c in span.candidates if c.kind == ADMIN1):
-                if not names_several_units(span):  # not "Novotoshkivske in Donbas": Donetsk
+                if local:
                     context.admin1_at.append((span.start, unit))
                 if unit not in context.admin1:
                     context.admin1.append(unit)

@@ -197,13 +197,10 @@ def _longest_match(
     run = _run_length(text, tokens, index, places.max_tokens)
     if run > 1 and name_key(tokens[index + run - 1].text) in places.organisation_words:
         return None, run  # "New York Times", "Kyiv Independent": an outlet, not a place
-    whole = text[tokens[index].start : tokens[index + run - 1].end]
-    if (
-        run > 1
-        and name_key(tokens[index].text) in places.first_names
-        and not places.is_known_name(name_key(whole))
-    ):
-        return None, run  # "Dmitry Kozak": a person, not the village Kozak
+    if run > 1 and name_key(tokens[index].text) in places.first_names:
+        whole = text[tokens[index].start : tokens[index + run - 1].end]
+        if not places.is_known_name(name_key(whole)):
+            return None, run  # "Dmitry Kozak": a person, not the village Kozak
     for length in range(run, 0, -1):
         first, last = tokens[index], tokens[index + length - 1]
         surface = text[first.start : last.end]
