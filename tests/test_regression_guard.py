@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from khronika.evaluate import EvalResult, score_acled, score_cases, score_ucdp
+from khronika.evaluate.gold import score_gold
 
 TESTS = Path(__file__).resolve().parent
 FLOORS_FILE = TESTS / "floors.toml"
@@ -41,6 +42,10 @@ SLICES = (
     Slice("cases_en", TESTS / "cases" / "en.jsonl", score_cases, None, False),
     Slice("cases_uk", TESTS / "cases" / "uk.jsonl", score_cases, None, False),
     Slice("cases_ru", TESTS / "cases" / "ru.jsonl", score_cases, None, False),
+    Slice("warline_dev", SHARED_EVAL / "warline-dev.jsonl", score_gold, None, True),
+    Slice("cases_gate_en", TESTS / "cases" / "gate-en.jsonl", score_cases, None, False),
+    Slice("cases_gate_uk", TESTS / "cases" / "gate-uk.jsonl", score_cases, None, False),
+    Slice("cases_gate_ru", TESTS / "cases" / "gate-ru.jsonl", score_cases, None, False),
 )
 
 

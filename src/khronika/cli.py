@@ -138,6 +138,11 @@ def build_parser() -> Parser:
     extract.add_argument(
         "--format", choices=("jsonl", "pretty"), default="jsonl", help="output (default: jsonl)"
     )
+    extract.add_argument(
+        "--candidates",
+        action="store_true",
+        help="also print the mentions under the confidence threshold, with their reasons",
+    )
     _add_reading_options(extract)
     extract.set_defaults(handler=_extract)
 
@@ -310,10 +315,11 @@ def _extract(args: argparse.Namespace) -> int:
             print(extraction_error(item, err), file=sys.stderr)
             status = 1
             continue
+        data = extraction.to_dict(candidates=args.candidates)
         if args.format == "jsonl":
-            print(json.dumps(extraction.to_dict(), ensure_ascii=False))
+            print(json.dumps(data, ensure_ascii=False))
         else:
-            sys.stdout.write(pretty_extraction(extraction.to_dict()))
+            sys.stdout.write(pretty_extraction(data))
         sys.stdout.flush()
     return status
 
@@ -486,10 +492,19 @@ def _event_lines(event: dict[str, Any], bullet: str, indent: str) -> list[str]:
         "targets": export.targets_cell(event),
         "sources": "; ".join(export.source_labels(event)),
         "claim": event.get("claim_status") if event.get("claim_status") != "reported" else "",
+        "confidence": _confidence_text(event),
         "notes": event.get("notes"),
     }
     lines += [f"{indent}{label}: {value}" for label, value in optional.items() if value]
     return lines
+
+
+def _confidence_text(event: dict[str, Any]) -> str:
+    value = event.get("confidence")
+    if value is None:
+        return ""
+    reasons = event.get("confidence_reasons") or []
+    return f"{value:.2f}" + (f" ({'; '.join(reasons)})" if reasons else "")
 
 
 def pretty_extraction(data: dict[str, Any]) -> str:
@@ -507,6 +522,11 @@ def pretty_extraction(data: dict[str, Any]) -> str:
         lines.append("  background:")
         for event in background:
             lines += _event_lines(event, "   - ", "     ")
+    candidates = data.get("candidates") or []
+    if candidates:
+        lines.append("  candidates (under the confidence threshold):")
+        for event in candidates:
+            lines += _event_lines(event, "   ? ", "     ")
     return "\n".join(lines) + "\n\n"
 
 

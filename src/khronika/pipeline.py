@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from khronika.extraction.confidence import THRESHOLD
 from khronika.extraction.mentions import extract_mentions
 from khronika.lang import load_pack
 from khronika.language import detect_language
@@ -22,13 +23,17 @@ class Extraction:
     report: Report
     events: list[Event] = field(default_factory=list)
     background: list[Event] = field(default_factory=list)
+    candidates: list[Event] = field(default_factory=list)  # under the confidence threshold
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
+    def to_dict(self, candidates: bool = False) -> dict[str, Any]:
+        data = {
             "report": self.report.to_dict(),
             "events": [e.to_dict() for e in self.events],
             "background": [e.to_dict() for e in self.background],
         }
+        if candidates:
+            data["candidates"] = [e.to_dict() for e in self.candidates]
+        return data
 
 
 def extract_report(report: Report, gazetteer: Gazetteer | None = None) -> Extraction:
@@ -39,6 +44,7 @@ def extract_report(report: Report, gazetteer: Gazetteer | None = None) -> Extrac
     events = reconcile(extract_mentions(report, pack, gazetteer or Gazetteer.default()))
     return Extraction(
         report=report,
-        events=[e for e in events if not e.background],
+        events=[e for e in events if not e.background and e.confidence >= THRESHOLD],
         background=[e for e in events if e.background],
+        candidates=[e for e in events if not e.background and e.confidence < THRESHOLD],
     )

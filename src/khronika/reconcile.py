@@ -138,6 +138,8 @@ def to_event(mention: Mention) -> Event:
         background=mention.background,
         civilian_targeting=mention.civilian_targeting,
         evidence=dict(mention.evidence),
+        confidence=mention.confidence,
+        confidence_reasons=list(mention.confidence_reasons),
     )
     event.notes = notes(event)
     return event

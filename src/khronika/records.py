@@ -215,6 +215,8 @@ class Mention:
     civilian_targeting: bool = False
     evidence: dict[str, Evidence] = field(default_factory=dict)  # field name -> evidence
     ordinal: int = 0  # position among the report's mentions
+    confidence: float = 1.0  # that the report states this happened (extraction/confidence.py)
+    confidence_reasons: list[str] = field(default_factory=list)  # each step, in words
 
 
 @dataclass
@@ -259,6 +261,8 @@ class Event:
     civilian_targeting: bool = False
     notes: str = ""
     evidence: dict[str, Evidence] = field(default_factory=dict)
+    confidence: float = 1.0
+    confidence_reasons: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -279,6 +283,8 @@ class Event:
             "claim_status": self.claim_status,
             "civilian_targeting": self.civilian_targeting,
             "background": self.background,
+            "confidence": self.confidence,
+            "confidence_reasons": list(self.confidence_reasons),
             "notes": self.notes,
             "report_ids": list(self.report_ids),
             "evidence": {k: v.to_dict() for k, v in self.evidence.items()},

@@ -105,14 +105,25 @@ def find_dates(
     for expr in found:
         if result and expr.start < result[-1].end:
             continue
-        result.append(_mark_since(text, expr, pats))
+        result.append(_mark_since(text, expr, pats, pack))
     return result
 
 
-def _mark_since(text: str, expr: TimeExpression, pats: _Patterns) -> TimeExpression:
+_POSSESSIVE = re.compile(r"['’]s\b")
+
+
+def _mark_since(
+    text: str, expr: TimeExpression, pats: _Patterns, pack: LanguagePack
+) -> TimeExpression:
     before = text[max(0, expr.start - 40) : expr.start]
     if expr.since or not pats.since_prefix.search(before):
         return expr
+    said = text[expr.start : expr.end]
+    if expr.rule == "weekday" and (
+        _POSSESSIVE.search(said)
+        or any(w in pack.attributive_weekdays for w in said.lower().split())
+    ):
+        return expr  # "the toll from Wednesday's strike": that day's event, not a start
     return TimeExpression(
         expr.start, expr.end, expr.date, expr.precision, expr.rule + "+since", since=True
     )

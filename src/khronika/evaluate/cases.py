@@ -90,6 +90,7 @@ FIELD_RULES = {
     "events_found": "further expectations matched on every field",
     "min_events": "at least min_events events",
     "absent_values": "none of the values in any event's casualty figures",
+    "no_extra_events": "no more foreground events than expected (none where none is expected)",
 }
 
 
@@ -336,6 +337,12 @@ def _score_case(case: Case, extractor: Extractor, result: EvalResult) -> None:
         result.fields["min_events"].add(enough)
         if not enough:
             wrong.append("min_events")
+    if case.min_events is None:
+        foreground = [e for e in case.expected if not e.get("background")]
+        extra = len(events) > len(foreground)
+        result.fields["no_extra_events"].add(not extra)
+        if extra:
+            wrong.append(f"no_extra_events ({len(events)} for {len(foreground)})")
     if case.absent_values:
         present = set().union(*(casualty_values(event) for event in [*events, *background]))
         leaked = sorted(present.intersection(case.absent_values))

@@ -11,12 +11,18 @@ from pathlib import Path
 from khronika.evaluate.acled import score_acled
 from khronika.evaluate.cases import score_cases
 from khronika.evaluate.extraction import Extractor, pipeline_extractor
+from khronika.evaluate.gold import score_gold
 from khronika.evaluate.readers import EvalInputError
 from khronika.evaluate.result import DEFAULT_MISSES, EvalResult, format_text
 from khronika.evaluate.ucdp import score_ucdp
 
 Scorer = Callable[..., EvalResult]
-SCORERS: dict[str, Scorer] = {"acled": score_acled, "ucdp": score_ucdp, "cases": score_cases}
+SCORERS: dict[str, Scorer] = {
+    "acled": score_acled,
+    "ucdp": score_ucdp,
+    "cases": score_cases,
+    "gold": score_gold,
+}
 PROGRESS_EVERY = 100
 
 
@@ -26,7 +32,7 @@ def build_parser(prog: str = "python -m khronika.evaluate") -> argparse.Argument
         description="Score Khronika's extraction against gold rows (see shared/eval/README.md).",
     )
     parser.add_argument("dataset", choices=sorted(SCORERS), help="which kind of gold file")
-    parser.add_argument("file", type=Path, help="the gold file (CSV, or JSONL for cases)")
+    parser.add_argument("file", type=Path, help="the gold file (CSV, or JSONL for cases and gold)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--limit", type=_positive, help="score only the first N rows")
     parser.add_argument("--sample", type=_positive, help="score a random sample of N rows")
@@ -36,6 +42,12 @@ def build_parser(prog: str = "python -m khronika.evaluate") -> argparse.Argument
         type=_non_negative,
         default=DEFAULT_MISSES,
         help=f"how many worst misses to show (default {DEFAULT_MISSES})",
+    )
+    parser.add_argument(
+        "--misses-file",
+        type=Path,
+        metavar="PATH",
+        help="write every miss (whole text, gold, extraction) to PATH as JSON Lines",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
     return parser
@@ -61,11 +73,24 @@ def main(
     except (EvalInputError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    if args.misses_file is not None:
+        try:
+            write_misses(result, args.misses_file)
+        except OSError as error:
+            print(f"error: {args.misses_file}: {error.strerror or error}", file=sys.stderr)
+            return 2
     if args.json:
         print(json.dumps(result.to_dict(max_misses=args.misses), ensure_ascii=False, indent=2))
     else:
         print(format_text(result, misses=args.misses), end="")
     return 0
+
+
+def write_misses(result: EvalResult, path: Path) -> None:
+    """Every miss of the run, in file order, one JSON object a line."""
+    with path.open("w", encoding="utf-8") as out:
+        for miss in result.misses:
+            out.write(json.dumps(miss.record(), ensure_ascii=False) + "\n")
 
 
 def _print_progress(done: int, total: int) -> None:

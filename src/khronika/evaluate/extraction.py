@@ -22,24 +22,39 @@ def pipeline_extractor(report: Report) -> dict[str, Any]:
     return extract_report(report).to_dict()
 
 
+def pipeline_extractor_with_candidates(report: Report) -> dict[str, Any]:
+    """Khronika's own pipeline, as JSON, with the mentions under the confidence threshold
+    (``"candidates"``) too."""
+    return extract_report(report).to_dict(candidates=True)
+
+
 class ExtractorError(RuntimeError):
     """The extractor failed or answered in the wrong shape on one report (named)."""
 
 
 def run_extractor(extractor: Extractor, report: Report) -> tuple[list[EventDict], list[EventDict]]:
     """(events, background) of one report; a failure names the report and where it is from."""
+    events, background, _ = run_extractor_lists(extractor, report)
+    return events, background
+
+
+def run_extractor_lists(
+    extractor: Extractor, report: Report
+) -> tuple[list[EventDict], list[EventDict], list[EventDict]]:
+    """(events, background, candidates) of one report; candidates are empty when the
+    extractor gives none. A failure names the report and where it is from."""
     where = f"{report.id} ({report.origin})" if report.origin else report.id
     try:
         extraction = extractor(report)
     except Exception as error:
         raise ExtractorError(f"extraction failed on {where}: {error!r}") from error
     lists: list[list[EventDict]] = []
-    for key in ("events", "background"):
+    for key in ("events", "background", "candidates"):
         value = extraction.get(key, [])
         if not isinstance(value, list) or not all(isinstance(item, Mapping) for item in value):
             raise ExtractorError(f"extractor output for {where}: {key!r} is not a list of objects")
         lists.append(value)
-    return lists[0], lists[1]
+    return lists[0], lists[1], lists[2]
 
 
 def location_of(event: EventDict) -> Mapping[str, Any]:

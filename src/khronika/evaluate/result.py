@@ -79,6 +79,10 @@ class Miss:
             "distance_km": round(self.distance_km, 1) if self.distance_km is not None else None,
         }
 
+    def record(self) -> dict[str, Any]:
+        """The miss as one line of a misses file: as ``to_dict``, with the whole text."""
+        return {**self.to_dict(), "text": self.text}
+
 
 @dataclass
 class EvalResult:
@@ -91,6 +95,8 @@ class EvalResult:
     confusion: dict[str, dict[str, int]] = field(default_factory=dict)
     misses: list[Miss] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # extra views, title → rows (one dict per row, the same keys in each): shown as tables
+    tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def ranked_misses(self, limit: int | None = None) -> list[Miss]:
         """Misses in order of informativeness (stable within a class: file order)."""
@@ -107,6 +113,7 @@ class EvalResult:
             "misses_total": len(self.misses),
             "misses": [miss.to_dict() for miss in self.ranked_misses(max_misses)],
             "notes": list(self.notes),
+            "tables": {title: [dict(row) for row in rows] for title, rows in self.tables.items()},
         }
 
 
@@ -129,6 +136,9 @@ def format_text(result: EvalResult, misses: int = DEFAULT_MISSES) -> str:
     if result.confusion:
         lines.append("")
         lines.extend(_confusion_table(result.confusion))
+    for title, rows in result.tables.items():
+        lines.append("")
+        lines.extend(_table(title, rows))
     shown = result.ranked_misses(misses)
     lines.append("")
     lines.append(f"worst misses ({len(shown)} of {len(result.misses)}):")
@@ -147,6 +157,33 @@ def _field_table(fields: dict[str, FieldScore]) -> list[str]:
         ratio = f"{score.right}/{score.scored}"
         lines.append(f"{name:<{width}}  {ratio:>13}  {share:>6}  {score.note}".rstrip())
     return lines
+
+
+def _table(title: str, rows: list[dict[str, Any]]) -> list[str]:
+    """A titled table of rows: numbers right-aligned (fractions to 3 places), text left."""
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    cells = [[_cell(row.get(column)) for column in columns] for row in rows]
+    widths = [max([len(c), *(len(line[i]) for line in cells)]) for i, c in enumerate(columns)]
+    numeric = [
+        all(isinstance(row.get(c), int | float) or row.get(c) is None for row in rows)
+        for c in columns
+    ]
+
+    def line(values: list[str]) -> str:
+        return "  ".join(
+            f"{v:>{w}}" if right else f"{v:<{w}}"
+            for v, w, right in zip(values, widths, numeric, strict=True)
+        ).rstrip()
+
+    return [f"{title}:", line(columns), *(line(values) for values in cells)]
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return str(value)
 
 
 def _confusion_table(confusion: dict[str, dict[str, int]]) -> list[str]:

@@ -23,7 +23,8 @@ from khronika.evaluate.extraction import (
     event_summary,
     location_of,
     pipeline_extractor,
-    run_extractor,
+    pipeline_extractor_with_candidates,
+    run_extractor_lists,
 )
 from khronika.evaluate.normalize import admin1_loose_match
 from khronika.evaluate.readers import (
@@ -69,6 +70,10 @@ UCDP_COLUMNS = (
 
 FIELD_RULES = {
     "event_found": "some headline of the row yields an event",
+    "mention_found": (
+        "some headline yields an event or a candidate under the confidence threshold"
+        " (nothing the headlines tell is lost)"
+    ),
     "event_date": "main event's date within date_start..date_end",
     "admin1": "loose stem match with adm_1 (Kiev→Kyiv, Donets'ka→Donetsk); rows with adm_1",
     "place_25km": "within 25 km; rows with where_prec 1-2",
@@ -218,6 +223,8 @@ def score_ucdp(
     progress: Progress | None = None,
 ) -> EvalResult:
     """Score each selected UCDP row's main event (see the module doc) against the row."""
+    if extractor is pipeline_extractor:  # the default: candidates count for mention_found
+        extractor = pipeline_extractor_with_candidates
     table = read_gold_csv(path, UCDP_COLUMNS)
     indices = select_rows(len(table.rows), limit, sample, seed)
     fields = {name: FieldScore(note=rule) for name, rule in FIELD_RULES.items()}
@@ -226,16 +233,20 @@ def score_ucdp(
         result.notes.append(f"{table.fallback_lines} line(s) were not UTF-8, read as cp1252")
     for done, index in enumerate(indices, start=1):
         gold = parse_ucdp_row(table.rows[index])
-        main = _main_event(gold, extractor)
+        main, mentioned = _main_event(gold, extractor)
         _score_row(gold, main, result)
+        result.fields["mention_found"].add(main is not None or mentioned)
         result.rows += 1
         if progress:
             progress(done, len(indices))
     return result
 
 
-def _main_event(gold: UcdpGold, extractor: Extractor) -> EventDict | None:
+def _main_event(gold: UcdpGold, extractor: Extractor) -> tuple[EventDict | None, bool]:
+    """The row's main event (None when no headline yields one), and whether any headline
+    yields a candidate."""
     mains: list[EventDict] = []
+    mentioned = False
     for number, headline in enumerate(gold.headlines, start=1):
         report = Report(
             id=f"{gold.row_id}:{number}",
@@ -246,10 +257,11 @@ def _main_event(gold: UcdpGold, extractor: Extractor) -> EventDict | None:
             origin=gold.where,
             format="csv",
         )
-        events, _ = run_extractor(extractor, report)
+        events, _, candidates = run_extractor_lists(extractor, report)
+        mentioned = mentioned or bool(candidates)
         if events:
             mains.append(events[0])
-    return _reconcile(mains) if mains else None
+    return (_reconcile(mains) if mains else None), mentioned
 
 
 def _reconcile(mains: list[EventDict]) -> EventDict:

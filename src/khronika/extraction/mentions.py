@@ -18,6 +18,7 @@ from functools import cache
 
 from khronika.extraction.attribution import Attribution, attribute, person_spans
 from khronika.extraction.casualties import RawFigure, find_figures
+from khronika.extraction.confidence import Anchor, Signals, score
 from khronika.extraction.numbers import NumberMatch, find_numbers
 from khronika.extraction.sentences import Sentence, split_sentences
 from khronika.lang import LanguagePack, Trigger, could_match, fold_case, sentence_gates
@@ -26,6 +27,7 @@ from khronika.places import (
     PlaceContext,
     PlaceSpan,
     build_context,
+    is_landmark,
     names_several_units,
     resolve,
     spot_places,
@@ -297,8 +299,9 @@ def _event_places(text: str, facts: SentenceFacts, pack: LanguagePack) -> list[_
             continue  # "Donetsk region", "near Charivne, Zaporizhia": the region
         after = text[span.end : min(s.end, span.end + 40)]
         before = text[max(s.start, span.start - 60) : span.start]
-        if before.endswith(("«", '"', "“")) and after.startswith(("»", '"', "”")):
-            continue  # a quoted name is a unit's or an operation's: «Хортиця», "Azovstal"
+        quoted = before.endswith(("«", '"', "“")) and after.startswith(("»", '"', "”"))
+        if quoted and not any(is_landmark(c) for c in span.candidates):
+            continue  # a quoted name is a unit's or an operation's («Хортиця»), not a plant's
         possessive = bool(pack.grammar.possessive.match(after))
         if not possessive and pack.place_roles["title_after"].match(after.lstrip()):
             continue
@@ -529,7 +532,7 @@ class MentionBuilder:
         kind = self._event_type(frame)
         if kind is None:
             return None
-        event_type, sub_event_type, type_evidence = kind
+        event_type, sub_event_type, type_evidence, chosen = kind
         if frame.place is None and not frame.background and not self._anchored(frame):
             return None
         date_value, precision, date_end, date_evidence = self._date(frame)
@@ -548,6 +551,28 @@ class MentionBuilder:
         figures = [] if frame.background else self._figures(frame)
         targets = self._targets(frame)
         weapons = self._trigger_weapons(frame) + frame.weapons
+        signals = Signals(
+            anchor=_anchor(place, frame, self.text, self.pack),
+            sub_event_type=sub_event_type,
+            trigger_texts=[self.text[t.start : t.end] for t in frame.triggers],
+            specific=not chosen.trigger.generic,
+            victims=any(f.value for f in figures),
+            dated=frame.date_expr is not None,
+            counted_weapons=bool(frame.weapons),
+            targets=bool(targets),
+            trigger_sentences=[
+                (f.sentence.start, f.sentence.end) for f in frame.facts if f.main_trigger
+            ],
+            chosen_sentence=next(
+                (
+                    (f.sentence.start, f.sentence.end)
+                    for f in frame.facts
+                    if f.sentence.start <= chosen.start < f.sentence.end
+                ),
+                None,
+            ),
+        )
+        confidence = score(self.text, signals, self.pack)
         return Mention(
             report_id=self.report.id,
             event_type=event_type,
@@ -567,6 +592,8 @@ class MentionBuilder:
             civilian_targeting=self._civilian_targeting(figures, targets),
             evidence=evidence,
             ordinal=frame.ordinal,
+            confidence=confidence.value,
+            confidence_reasons=list(confidence.reasons),
         )
 
     def _anchored(self, frame: Frame) -> bool:
@@ -577,7 +604,7 @@ class MentionBuilder:
         first = next((f for f in self.frames if not f.background), None)
         return frame is first and len(self.facts) <= _SHORT_REPORT
 
-    def _event_type(self, frame: Frame) -> tuple[str, str, Evidence] | None:
+    def _event_type(self, frame: Frame) -> tuple[str, str, Evidence, TriggerHit] | None:
         real = [t for t in frame.triggers if t.trigger.event_type != "none"]
         if not real:
             inherited = self._report_type()
@@ -593,7 +620,7 @@ class MentionBuilder:
         evidence = Evidence(
             self.report.id, chosen.start, chosen.end, self.text[chosen.start : chosen.end], rule
         )
-        return chosen.trigger.event_type, chosen.trigger.sub_event_type, evidence
+        return chosen.trigger.event_type, chosen.trigger.sub_event_type, evidence, chosen
 
     def _report_type(self) -> TriggerHit | None:
         """The report's most specific trigger: a generic "strike" takes its type."""
@@ -834,6 +861,29 @@ class MentionBuilder:
         if any(f.group in ("civilians", "children") and f.value for f in figures):
             return True
         return any(t.kind in self.pack.civilian_targets for t in targets)
+
+
+def _anchor(place: Place | None, frame: Frame, text: str, pack: LanguagePack) -> Anchor:
+    """What anchors a mention in space: a place named in its own sentences (a settlement, or
+    only a region), the report's place, a country it happened in, or nothing."""
+    if place is None:
+        in_country = any(_in_country(text, span, pack) for f in frame.facts for span in f.places)
+        return "country" if in_country else "none"
+    at = place.evidence.start if place.evidence is not None else -1
+    if not any(f.sentence.start <= at < f.sentence.end for f in frame.facts):
+        return "report-place"
+    return "own-place" if place.place_kind in ("settlement", "city_district") else "own-region"
+
+
+def _in_country(text: str, span: PlaceSpan, pack: LanguagePack) -> bool:
+    """A country named as where things happen: "in Ukraine", "in eastern Ukraine", "east
+    Ukraine" (not "Ukraine says")."""
+    if not any(c.kind == "country" for c in span.candidates):
+        return False
+    if span.preposition is not None:
+        return True
+    words = text[max(0, span.start - 40) : span.start].lower().split()
+    return bool(words) and words[-1] in pack.compass_words
 
 
 def _choose_type(specific: list[TriggerHit], impact: bool) -> TriggerHit:

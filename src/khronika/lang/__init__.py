@@ -276,6 +276,7 @@ class LanguagePack:
     abbreviations: frozenset[str]
     months: dict[str, int]
     weekdays: dict[str, int]
+    attributive_weekdays: frozenset[str]  # "понеділкового (удару)": the event's own day
     triggers: tuple[Trigger, ...]
     killed: re.Pattern[str]
     injured: re.Pattern[str]
@@ -305,6 +306,11 @@ class LanguagePack:
     place_roles: dict[str, re.Pattern[str]]
     time_words: dict[str, re.Pattern[str]]
     grammar: Grammar
+    confidence: dict[str, re.Pattern[str]]  # happened, unreal, aggregate, figurative
+    place_prepositions: frozenset[str]
+    vague_prepositions: frozenset[str]
+    settlement_words: frozenset[str]
+    compass_words: frozenset[str]
 
 
 def _rx(pattern: str, case: bool = False) -> re.Pattern[str]:
@@ -358,7 +364,12 @@ def load_pack(code: str) -> LanguagePack:
         vague_numbers={k: (None if v < 0 else int(v)) for k, v in numbers["vague"].items()},
         abbreviations=frozenset(a.lower() for a in data["sentences"]["abbreviations"]),
         months={k.lower(): int(v) for k, v in data["time"]["months"].items()},
-        weekdays={k.lower(): int(v) for k, v in data["time"]["weekdays"].items()},
+        weekdays={
+            k.lower(): int(v)
+            for table in ("weekdays", "weekday_attributive")
+            for k, v in data["time"][table].items()
+        },
+        attributive_weekdays=frozenset(k.lower() for k in data["time"]["weekday_attributive"]),
         triggers=_triggers(data["triggers"]),
         killed=_alternation(cas["killed"]),
         injured=_alternation(cas["injured"]),
@@ -390,4 +401,30 @@ def load_pack(code: str) -> LanguagePack:
         place_roles={k: _alternation(v) for k, v in data["places"].items()},
         time_words={k: _alternation(v) for k, v in data["time"]["words"].items()},
         grammar=_grammar(data["grammar"]),
+        confidence={k: _alternation(v) for k, v in data["confidence"].items()},
+        place_prepositions=frozenset(data["place_words"]["prepositions"].lower().split()),
+        vague_prepositions=frozenset(data["place_words"]["vague"].lower().split()),
+        settlement_words=frozenset(data["place_words"]["settlement_before"].lower().split()),
+        compass_words=frozenset(data["place_words"]["compass"].lower().split()),
     )
+
+
+@cache
+def place_prepositions() -> frozenset[str]:
+    """The place prepositions of every pack: place spotting runs before a report's language is
+    needed, and the scripts keep the packs' words apart."""
+    return frozenset().union(*(load_pack(code).place_prepositions for code in SUPPORTED))
+
+
+@cache
+def place_cue_words() -> frozenset[str]:
+    """Words, in every pack, that mark the name after them as a place: prepositions and
+    words for a settlement."""
+    packs = [load_pack(code) for code in SUPPORTED]
+    return frozenset().union(*(p.place_prepositions | p.settlement_words for p in packs))
+
+
+@cache
+def vague_prepositions() -> frozenset[str]:
+    """The prepositions, in every pack, after which a place is only near the name."""
+    return frozenset().union(*(load_pack(code).vague_prepositions for code in SUPPORTED))

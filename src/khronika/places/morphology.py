@@ -65,3 +65,29 @@ def name_forms(surface: str) -> tuple[str, ...]:
     options = [(*word_forms(word), word.lower()) for word in words]  # dictionary forms first
     combos = itertools.islice(itertools.product(*options), _MAX_COMBINATIONS)
     return tuple(dict.fromkeys(" ".join(c) for c in combos if " ".join(c) != surface.lower()))
+
+
+_CASES = frozenset({"nomn", "gent", "datv", "accs", "ablt", "loct", "voct"})
+
+
+@lru_cache(maxsize=65536)
+def modifies_next(word: str, following: str) -> bool:
+    """Whether ``word`` is an adjective agreeing in case with the noun after it, as the
+    dictionaries know them: "Запорізьку АЕС", "Запорожскую АЭС" name a plant, not a village."""
+    if not (is_cyrillic(word) and is_cyrillic(following)):
+        return False
+    for analyzer in _analyzers():
+        adjective = _known_cases(analyzer, word, "ADJF")
+        noun = _known_cases(analyzer, following, "NOUN")
+        if adjective & noun:
+            return True
+    return False
+
+
+def _known_cases(analyzer: Any, word: str, part: str) -> set[str]:
+    return {
+        grammeme
+        for parse in analyzer.parse(word)
+        if parse.is_known and part in parse.tag
+        for grammeme in _CASES & set(parse.tag.grammemes)
+    }

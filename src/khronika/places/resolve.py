@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 
+from khronika.lang import vague_prepositions
 from khronika.places.conflict_lines import ConflictLines
 from khronika.places.gazetteer import (
     ADMIN1,
@@ -58,7 +59,6 @@ FALLBACK_BONUS = 8.0
 DECISIVE_MARGIN = 15.0
 SAME_PLACE_KM = 10.0
 LOCAL_ADMIN1_CHARS = 80  # how far after a name its "X, Oblast" admin1 may come
-VAGUE_PREPOSITIONS = frozenset({"near", "around", "outskirts", "towards", "toward", "direction"})
 ANCHOR_POPULATION = 100_000
 RAION_CENTRE_LEAD = 3  # a raion's centre outgrows the other towns of its stem this much
 # Among same-name villages nothing else separates, the one near the fighting on the report's
@@ -163,7 +163,10 @@ def build_context(
             raions.append(span)
         countries = {c.country_code for c in span.candidates if c.kind != COUNTRY}
         for country in (c.country_code for c in span.candidates if c.kind == COUNTRY):
-            if country not in context.countries:
+            if span.preposition is None and country in FOCUS_COUNTRIES:
+                # "Russia launched", "Ukraine needs": a side that acts, not where it happens.
+                implied[country] += 1
+            elif country not in context.countries:
                 context.countries.append(country)
         if not _only_adjective_match(span, gazetteer or Gazetteer.default()):
             for country in countries:
@@ -329,9 +332,12 @@ def _score_parts(
 
 
 def _respelled(candidate: Candidate, span: PlaceSpan) -> bool:
-    """Whether the span may be the candidate's name in another romanization."""
-    return span.surface.isascii() and respelling_skeleton(candidate.name) == respelling_skeleton(
-        span.surface
+    """Whether the span may be the candidate's name in another romanization (its own name,
+    spelt as written, is no respelling)."""
+    return (
+        span.surface.isascii()
+        and name_key(candidate.name) != name_key(span.surface)
+        and respelling_skeleton(candidate.name) == respelling_skeleton(span.surface)
     )
 
 
@@ -453,7 +459,9 @@ def resolve(
         if score > best_score - DECISIVE_MARGIN
         and (distance_km(best, c) is None or (distance_km(best, c) or 0) > SAME_PLACE_KM)
     ]
-    precise = not rivals and not is_approximate(best) and span.preposition not in VAGUE_PREPOSITIONS
+    precise = (
+        not rivals and not is_approximate(best) and span.preposition not in vague_prepositions()
+    )
     others = [_label(c) for _, c in ranked[1:9]]
     if best.kind == CITY_DISTRICT:
         city = (gazetteer or Gazetteer.default()).city_of(best)

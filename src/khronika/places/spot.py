@@ -9,16 +9,19 @@ normalised keys; the longest known run wins. Besides known names, a capitalized 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from khronika.lang import place_cue_words, place_prepositions
 from khronika.places.gazetteer import (
     ADMIN1,
     FOCUS_COUNTRIES,
+    SETTLEMENT,
     Candidate,
     Gazetteer,
     admin1_key,
     is_raion_adjective,
 )
+from khronika.places.morphology import is_cyrillic, modifies_next
 from khronika.places.romanize import name_key
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’ʼ][^\W\d_]+)*(?:-[^\W\d_]+(?:['’ʼ][^\W\d_]+)*)*")
@@ -36,31 +39,6 @@ _WORD_JOINERS = "'’ʼ-"  # inside a word between letters: "Kryvyi Rih's", "al-
 _ASCII_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 _BETWEEN_PLACES = re.compile(r",? [\w -]{0,40}, ")
 
-PREPOSITIONS = frozenset(
-    [
-        "in",
-        "near",
-        "on",
-        "at",
-        "of",
-        "towards",
-        "toward",
-        "from",
-        "to",
-        "into",
-        "around",
-        "outside",
-        "inside",
-        "across",
-        "along",
-        "within",
-        "outskirts",
-        "direction",
-        "between",
-        "over",
-        "by",
-    ]
-)
 _ADMIN1_WORDS = frozenset(
     [
         "region",
@@ -161,10 +139,52 @@ def spot_places(
     index = 0
     while index < len(tokens):
         span, used = _longest_match(text, tokens, index, places, spans)
+        if span is not None and _inflected_common_word(text, start, span, places):
+            others = tuple(c for c in span.candidates if c.kind != SETTLEMENT)
+            span = replace(span, candidates=others) if others else None  # "Запорізьку АЕС"
         if span is not None:
             spans.append(span)
         index += used
     return spans
+
+
+# A Cyrillic word matched to settlements this small only through a dictionary form needs a
+# place cue (a preposition, "село") when its capital may come from its position alone.
+_COMMON_WORD_POPULATION = 20_000
+_CAPITALISED_BEFORE = re.compile(r"(?<![^\W\d_])[А-ЯІЇЄҐЁ][^\W\d_]*\s$")
+_NEXT_WORD = re.compile(r"\s+([^\W\d_][\w'’ʼ-]*)")
+
+
+def _inflected_common_word(text: str, start: int, span: PlaceSpan, places: Gazetteer) -> bool:
+    """ "Військові йдуть" (soldiers, not Viiskove), "Збройних Сил" (forces, not Syla),
+    "Українську столицю" (not Ukrainsk), "обстріляли Запорізьку АЕС" (not Zaporizke): a
+    Cyrillic word that is a small village's name only once un-inflected, capitalised by its
+    place in the sentence or in another name, or an adjective agreeing with the noun after
+    it, is a common word unless the text marks it as a place."""
+    surface = span.surface
+    if " " in surface or not is_cyrillic(surface) or span.kind_hint is not None:
+        return False
+    settlements = [c for c in span.candidates if c.kind == SETTLEMENT]
+    if not settlements or any(c.kind == "country" for c in span.candidates):
+        return False
+    if any(c.population >= _COMMON_WORD_POPULATION for c in settlements):
+        return False
+    if places.is_settlement_key(name_key(surface)) or places.is_known_name(name_key(surface)):
+        return False  # spelt as the village is: "Мирне", "Щасливе"
+    following = _NEXT_WORD.match(text, span.end)
+    if following is not None and modifies_next(surface, following.group(1)):
+        return True
+    if _cue_before(text, span.start):
+        return False
+    before = text[start : span.start]
+    initial = not any(ch.isalpha() for ch in before)
+    inside_name = bool(_CAPITALISED_BEFORE.search(before))
+    return initial or inside_name
+
+
+def _cue_before(text: str, start: int) -> bool:
+    word = _letters_before(text, start)
+    return word is not None and word in place_cue_words()
 
 
 def _run_length(text: str, tokens: list[_Token], index: int, limit: int) -> int:
@@ -418,6 +438,16 @@ def _word_before(text: str, start: int) -> str | None:
     return window[first:].lower() or None
 
 
+def _letters_before(text: str, start: int) -> str | None:
+    """The word of any script ending before ``start``, lowercased."""
+    window = text[max(0, start - 40) : start].rstrip()
+    first = len(window)
+    while first and window[first - 1].isalpha():
+        first -= 1
+    return window[first:].lower() or None
+
+
 def _preposition(text: str, start: int) -> str | None:
-    word = _word_before(text, start)
-    return word if word in PREPOSITIONS else None
+    """The place preposition right before a name, in any of the packs' languages."""
+    word = _letters_before(text, start)
+    return word if word in place_prepositions() else None

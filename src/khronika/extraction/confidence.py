@@ -1,0 +1,153 @@
+"""How sure are we that a mention states something that happened?
+
+A trigger word is not an event: "Ukraine needs MLRS", "fighting for democracy", "more than
+900 missiles since the war began" all hold one. Each mention gets a confidence in [0, 1] from
+its evidence: how specific its trigger is, what anchors it (a place of its own, victims, a
+date), whether its sentences say something happened, and whether they speak of what is
+wanted, planned, supplied, counted over the whole war or meant figuratively. Every step adds a
+reason, so a user can ask why. Mentions under ``THRESHOLD`` are kept as candidates, not events.
+
+The weights are set by hand, one per kind of evidence; only ``THRESHOLD`` was calibrated, on
+the Warline dev split (``khronika eval gold`` prints the reliability table it was read from).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+from khronika.lang import LanguagePack
+
+THRESHOLD = 0.5
+BASE = 0.35
+
+Anchor = Literal["own-place", "own-region", "report-place", "country", "none"]
+
+# (weight, reason) for each kind of evidence: the reasons are what `show` and `--candidates`
+# print, so they say in words what was seen.
+_ANCHOR = {
+    "own-place": (0.25, "names the place where it happened"),
+    "own-region": (0.1, "names only a region"),
+    "report-place": (0.0, "takes the report's place, names none of its own"),
+    "country": (-0.05, "names only a country it happened in"),
+    "none": (-0.15, "no place at all"),
+}
+# Agreements (a prisoner exchange, a truce) are made between states: no place is expected.
+_NATIONAL = frozenset({"Agreement"})
+_NATIONAL_STEP = (0.0, "an agreement between the sides, no place expected")
+_SPECIFIC = (0.1, "specific trigger")
+_GENERIC = (-0.05, "generic trigger word only")
+_HAPPENED = (0.15, "a verb says it happened")
+_NO_HAPPENED = (-0.1, "no verb says it happened (a weapon or a noun only)")
+_VICTIMS = (0.2, "states victims")
+_UNCOUNTED_VICTIMS = (0.1, "says people were killed or hurt, without a count")
+_VICTIM_REACH = 40  # characters between a person noun and a death or injury word
+_DATED = (0.05, "gives its own date")
+_COUNTED = (0.05, "counts weapons used")
+_TARGET = (0.05, "names what was hit")
+_MOOD = {
+    "unreal": (-0.35, "wanted, planned, supplied or possible, not done"),
+    "aggregate": (-0.35, "a war-wide total or the war as a whole"),
+    "figurative": (-0.45, "a figurative use of the trigger"),
+}
+
+
+@dataclass(frozen=True)
+class Signals:
+    """What the mention builder saw of one mention, as the confidence reads it."""
+
+    anchor: Anchor
+    specific: bool  # a trigger that names a kind of event, not "attack" or "killed"
+    victims: bool
+    dated: bool
+    counted_weapons: bool
+    targets: bool
+    trigger_texts: list[str] = field(default_factory=list)  # as matched, for their tense
+    trigger_sentences: list[tuple[int, int]] = field(default_factory=list)  # (start, end)
+    chosen_sentence: tuple[int, int] | None = None  # the sentence of the trigger that typed it
+    sub_event_type: str = ""
+
+
+@dataclass(frozen=True)
+class Confidence:
+    value: float
+    reasons: tuple[str, ...]
+
+    @property
+    def emitted(self) -> bool:
+        return self.value >= THRESHOLD
+
+
+def score(text: str, signals: Signals, pack: LanguagePack) -> Confidence:
+    """The confidence of one mention, with a reason for every step."""
+    value = BASE
+    reasons: list[str] = [f"{BASE:+.2f} base"]
+
+    def add(step: tuple[float, str]) -> None:
+        nonlocal value
+        value += step[0]
+        reasons.append(f"{step[0]:+.2f} {step[1]}")
+
+    if signals.anchor in ("none", "country") and signals.sub_event_type in _NATIONAL:
+        add(_NATIONAL_STEP)
+    else:
+        add(_ANCHOR[signals.anchor])
+    add(_SPECIFIC if signals.specific else _GENERIC)
+    cues = pack.confidence
+    sentences = signals.trigger_sentences
+    past = any(cues["past_trigger"].fullmatch(t) for t in signals.trigger_texts)
+    if past or any(cues["happened"].search(text, s, e) for s, e in sentences):
+        add(_HAPPENED)
+    elif not signals.victims:
+        add(_NO_HAPPENED)
+    if signals.victims:
+        add(_VICTIMS)
+    elif any(_uncounted_victims(text, s, e, pack) for s, e in sentences):
+        add(_UNCOUNTED_VICTIMS)
+    if signals.dated:
+        add(_DATED)
+    if signals.counted_weapons:
+        add(_COUNTED)
+    if signals.targets:
+        add(_TARGET)
+    factual = [
+        (s, e)
+        for s, e in sentences
+        if cues["happened"].search(text, s, e)
+        and not any(cues[kind].search(text, s, e) for kind in _MOOD)
+    ]
+    for kind, step in _MOOD.items():
+        if _mood_holds(text, cues[kind], signals, bool(factual)):
+            add(step)
+    return Confidence(round(min(1.0, max(0.0, value)), 2), tuple(reasons))
+
+
+def _mood_holds(text: str, cue: re.Pattern[str], signals: Signals, factual: bool) -> bool:
+    """A mood holds when every sentence with a trigger has its cue, or when the sentence that
+    typed the mention has it and no other sentence says plainly that something happened."""
+    sentences = signals.trigger_sentences
+    if sentences and all(cue.search(text, s, e) for s, e in sentences):
+        return True
+    chosen = signals.chosen_sentence
+    return chosen is not None and not factual and bool(cue.search(text, *chosen))
+
+
+def _uncounted_victims(text: str, start: int, end: int, pack: LanguagePack) -> bool:
+    """ "Soldiers killed in the east", "civilians were wounded": people named beside a death
+    or injury word, with no number to count."""
+    harm = [
+        m.start()
+        for pattern in (pack.killed, pack.injured)
+        for m in pattern.finditer(text, start, end)
+    ]
+    if not harm:
+        return False
+    for noun in pack.person_nouns:
+        for m in noun.regex.finditer(text, start, end):
+            if any(
+                0 <= at - m.end() <= _VICTIM_REACH or 0 <= m.start() - at <= _VICTIM_REACH
+                for at in harm
+            ):
+                return True
+    return False
