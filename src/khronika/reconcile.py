@@ -32,11 +32,22 @@ def casualties(figures: list[Figure], kind: FigureKind) -> Casualties:
         return Casualties()
     ordered = sorted(mine, key=lambda f: (_AS_OF_RANK.get(f.as_of, 1), f.order))
     best = None
-    for _, statement in groupby(ordered, key=lambda f: (f.evidence.start, f.as_of)):
-        total = _statement_total(list(statement))
+    best_is_whole = False
+    for _, group in groupby(ordered, key=lambda f: (f.evidence.start, f.as_of)):
+        statement = list(group)
+        total = _statement_total(statement)
         if total is None or (total == 0 and best):
             continue  # "no one was hurt" about one street does not undo the toll
-        best = total
+        whole = any(f.group == "all" for f in statement if not f.part_of_total)
+        if (
+            best is not None
+            and best_is_whole
+            and not whole
+            and total < best
+            and not any(f.as_of == "update" for f in statement)
+        ):
+            continue  # "53 people were killed ... 10 civilians were killed in a bread line": a part
+        best, best_is_whole = total, whole
     lows = [f.value for f in mine if f.qualifier in ("at least", "more than") and f.value]
     highs = [f.value for f in mine if f.qualifier in ("up to", "less than") and f.value]
     if best is None:  # only parts were given: "three children among the injured"

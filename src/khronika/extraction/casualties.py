@@ -361,6 +361,11 @@ def _qualifiers_at_end(pack: LanguagePack) -> tuple[re.Pattern[str], ...]:
     )
 
 
+# Characters from a toll's noun to its number: "the number of those killed in Saturday's strike
+# on a shopping centre in Lysychansk rose to 16".
+TOLL_REACH = 160
+
+
 def _toll_to_number(view: _SentenceView, number: NumberMatch, earlier: bool) -> list[RawFigure]:
     """ "the number of injured increased to 20", "the death toll rose to 9"."""
     before = view.text[view.start : number.start]
@@ -379,7 +384,7 @@ def _toll_to_number(view: _SentenceView, number: NumberMatch, earlier: bool) -> 
             break
     if not grammar.toll_to_before.search(stripped):
         return []
-    clause = stripped[-90:]
+    clause = stripped[-TOLL_REACH:]
     tolls = [
         (m.start(), kind)
         for kind, regex in (("killed", grammar.toll_killed), ("injured", grammar.toll_injured))
@@ -506,3 +511,42 @@ def _keyword_before_phrase(view: _SentenceView, offset: int) -> FigureKind | Non
     if entry is None or not _before_number(entry[2], view.pack):
         return None
     return entry[0]
+
+
+def group_totals(
+    text: str,
+    sentences: list[tuple[int, int]],
+    figures: list[list[RawFigure]],
+    numbers: list[list[NumberMatch]],
+    pack: LanguagePack,
+) -> None:
+    """ "A family of four lived there ... All of them died", "родину з 5 осіб ... Усі вони
+    загинули": a group counted once and then said to have died (or been hurt) as a whole. The
+    figure is added to the sentence that says so, with the count's span as its evidence."""
+    size: NumberMatch | None = None
+    for (start, end), found, counted in zip(sentences, figures, numbers, strict=True):
+        whole = pack.group_whole.search(text, start, end)
+        inside = next(
+            (n for n in counted if whole and whole.start() <= n.start < whole.end() and n.value),
+            None,
+        )
+        size = inside or size  # "все четверо погибли": the group counts itself
+        if whole is not None and size is not None:
+            after = text[whole.end() : min(end, whole.end() + 40)]
+            before = text[max(start, whole.start() - 40) : whole.start()]
+            kind: FigureKind | None = None
+            if pack.killed.search(after) or pack.killed.search(before):
+                kind = "killed"
+            elif pack.injured.search(after) or pack.injured.search(before):
+                kind = "injured"
+            if kind is not None and not any(f.kind == kind for f in found):
+                found.append(
+                    RawFigure(kind, size.value, "exact", "all", size.start, size.end, "group-total")
+                )
+        for number in counted:
+            if number.value is None:
+                continue
+            for phrase in pack.group_size.finditer(text, max(start, number.start - 40), end):
+                if phrase.start() <= number.start < phrase.end():
+                    size = number  # the count inside "a family of four"
+                    break

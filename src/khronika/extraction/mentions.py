@@ -17,7 +17,7 @@ from datetime import date
 from functools import cache
 
 from khronika.extraction.attribution import Attribution, attribute, person_spans
-from khronika.extraction.casualties import RawFigure, find_figures
+from khronika.extraction.casualties import RawFigure, find_figures, group_totals
 from khronika.extraction.confidence import Anchor, Signals, score
 from khronika.extraction.numbers import NumberMatch, find_numbers
 from khronika.extraction.sentences import Sentence, split_sentences
@@ -203,6 +203,13 @@ def read_sentences(
                 present=present,
             )
         )
+    group_totals(
+        text,
+        [(f.sentence.start, f.sentence.end) for f in facts],
+        [f.figures for f in facts],
+        [f.numbers for f in facts],
+        pack,
+    )
     return facts
 
 

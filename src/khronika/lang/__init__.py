@@ -288,6 +288,8 @@ class LanguagePack:
     update_cue: re.Pattern[str]
     earlier_cue: re.Pattern[str]
     subset_cue: re.Pattern[str]
+    group_size: re.Pattern[str]
+    group_whole: re.Pattern[str]
     background_cue: re.Pattern[str]
     claim_cue: re.Pattern[str]
     denial_cue: re.Pattern[str]
@@ -381,6 +383,8 @@ def load_pack(code: str) -> LanguagePack:
         update_cue=_alternation(cas["update_cues"]),
         earlier_cue=_alternation(cas["earlier_cues"]),
         subset_cue=_alternation(cas["subset_cues"]),
+        group_size=_alternation(cas["group_size"]),
+        group_whole=_alternation(cas["group_whole"]),
         background_cue=_alternation(data["events"]["background_cues"]),
         claim_cue=_alternation(data["events"]["claim_cues"]),
         denial_cue=_alternation(data["events"]["denial_cues"]),

@@ -91,3 +91,16 @@ def _known_cases(analyzer: Any, word: str, part: str) -> set[str]:
         if parse.is_known and part in parse.tag
         for grammeme in _CASES & set(parse.tag.grammemes)
     }
+
+
+@lru_cache(maxsize=65536)
+def is_given_name(word: str) -> bool:
+    """Whether the dictionaries know a Cyrillic word as a given name in some form
+    ("Володимира", "Сергія"): followed by a surname it starts a person, not a town."""
+    if not is_cyrillic(word):
+        return False
+    return any(
+        parse.is_known and "Name" in parse.tag
+        for analyzer in _analyzers()
+        for parse in analyzer.parse(word)[:_MAX_PARSES]
+    )

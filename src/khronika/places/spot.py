@@ -21,7 +21,7 @@ from khronika.places.gazetteer import (
     admin1_key,
     is_raion_adjective,
 )
-from khronika.places.morphology import is_cyrillic, modifies_next
+from khronika.places.morphology import is_cyrillic, is_given_name, modifies_next
 from khronika.places.romanize import name_key
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’ʼ][^\W\d_]+)*(?:-[^\W\d_]+(?:['’ʼ][^\W\d_]+)*)*")
@@ -349,8 +349,8 @@ def _is_personal_name(tokens: list[_Token], index: int, places: Gazetteer) -> bo
         return False  # "Ilovaysk Town": a place and its kind
     if key in places.person_names:
         return True
-    if not word.isascii():  # Cyrillic names are told by the packs' first-name lists instead
-        return False
+    if not word.isascii():  # "Володимира Путіна": the dictionaries know given names
+        return is_given_name(tokens[index].text) and not places.admin1_lookup(word)
     if key in places.stopwords:
         return False
     return not places.admin1_lookup(word) and places.country_by_key(key) is None
