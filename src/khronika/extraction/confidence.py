@@ -48,7 +48,7 @@ _COUNTED = (0.05, "counts weapons used")
 _TARGET = (0.05, "names what was hit")
 _MOOD = {
     "unreal": (-0.35, "wanted, planned, supplied or possible, not done"),
-    "aggregate": (-0.35, "a war-wide total or the war as a whole"),
+    "aggregate": (-0.35, "a war-wide total, the war as a whole or its history"),
     "figurative": (-0.45, "a figurative use of the trigger"),
 }
 
@@ -67,6 +67,8 @@ class Signals:
     trigger_sentences: list[tuple[int, int]] = field(default_factory=list)  # (start, end)
     chosen_sentence: tuple[int, int] | None = None  # the sentence of the trigger that typed it
     sub_event_type: str = ""
+    previous_sentence: tuple[int, int] | None = None  # before the chosen one: its frame
+    largest_count: int = 0  # the most weapons or victims the mention counts
 
 
 @dataclass(frozen=True)
@@ -118,9 +120,30 @@ def score(text: str, signals: Signals, pack: LanguagePack) -> Confidence:
         and not any(cues[kind].search(text, s, e) for kind in _MOOD)
     ]
     for kind, step in _MOOD.items():
-        if _mood_holds(text, cues[kind], signals, bool(factual)):
+        if _mood_holds(text, cues[kind], signals, bool(factual)) or (
+            kind == "aggregate" and _war_scale(text, cues[kind], signals)
+        ):
             add(step)
     return Confidence(round(min(1.0, max(0.0, value)), 2), tuple(reasons))
+
+
+# No single strike in this war launched this many weapons or killed this many: such a count
+# is a campaign's or the war's ("more than 900 missiles", "nearly 17,000 soldiers killed").
+WAR_SCALE_COUNT = 1000
+
+
+def _war_scale(text: str, cue: re.Pattern[str], signals: Signals) -> bool:
+    """A count of war scale, or a total announced by the sentence before ("Since the beginning
+    of the war, ... With them, troops shelled ...")."""
+    if signals.largest_count >= WAR_SCALE_COUNT:
+        return True
+    previous, chosen = signals.previous_sentence, signals.chosen_sentence
+    return (
+        previous is not None
+        and chosen is not None
+        and not signals.dated
+        and bool(cue.search(text, *previous))
+    )
 
 
 def _mood_holds(text: str, cue: re.Pattern[str], signals: Signals, factual: bool) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cache
 
@@ -579,6 +579,13 @@ class MentionBuilder:
                 None,
             ),
         )
+        signals = replace(
+            signals,
+            previous_sentence=self._sentence_before(signals.chosen_sentence),
+            largest_count=max(
+                [f.value or 0 for f in figures] + [w.count or 0 for w in frame.weapons] + [0]
+            ),
+        )
         confidence = score(self.text, signals, self.pack)
         return Mention(
             report_id=self.report.id,
@@ -602,6 +609,12 @@ class MentionBuilder:
             confidence=confidence.value,
             confidence_reasons=list(confidence.reasons),
         )
+
+    def _sentence_before(self, sentence: tuple[int, int] | None) -> tuple[int, int] | None:
+        if sentence is None:
+            return None
+        earlier = [f.sentence for f in self.facts if f.sentence.end <= sentence[0]]
+        return (earlier[-1].start, earlier[-1].end) if earlier else None
 
     def _anchored(self, frame: Frame) -> bool:
         """A placeless frame is kept only with something concrete: a casualty figure, a counted

@@ -77,6 +77,9 @@ def modifies_next(word: str, following: str) -> bool:
     if not (is_cyrillic(word) and is_cyrillic(following)):
         return False
     for analyzer in _analyzers():
+        first = analyzer.parse(following)[0]
+        if not first.is_known or "NOUN" not in first.tag or _PROPER & set(first.tag.grammemes):
+            continue  # "Тёткино из": a preposition first, and no common noun
         adjective = _known_cases(analyzer, word, "ADJF")
         noun = _known_cases(analyzer, following, "NOUN")
         if adjective & noun:
@@ -84,11 +87,14 @@ def modifies_next(word: str, following: str) -> bool:
     return False
 
 
+_PROPER = frozenset({"Name", "Surn", "Patr", "Geox"})
+
+
 def _known_cases(analyzer: Any, word: str, part: str) -> set[str]:
     return {
         grammeme
         for parse in analyzer.parse(word)
-        if parse.is_known and part in parse.tag
+        if parse.is_known and part in parse.tag and "Poss" not in parse.tag
         for grammeme in _CASES & set(parse.tag.grammemes)
     }
 

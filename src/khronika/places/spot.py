@@ -169,11 +169,11 @@ def _inflected_common_word(text: str, start: int, span: PlaceSpan, places: Gazet
         return False
     if any(c.population >= _COMMON_WORD_POPULATION for c in settlements):
         return False
-    if places.is_settlement_key(name_key(surface)) or places.is_known_name(name_key(surface)):
-        return False  # spelt as the village is: "Мирне", "Щасливе"
     following = _NEXT_WORD.match(text, span.end)
     if following is not None and modifies_next(surface, following.group(1)):
-        return True
+        return True  # "Українське місто", "Запорізьку АЕС": a modifier, not a name
+    if places.is_settlement_key(name_key(surface)) or places.is_known_name(name_key(surface)):
+        return False  # spelt as the village is: "Мирне", "Щасливе"
     if _cue_before(text, span.start):
         return False
     before = text[start : span.start]
