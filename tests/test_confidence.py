@@ -1,0 +1,158 @@
+"""Is this an event? The confidence gate, read through the whole extraction on short reports
+written for these tests: trigger words with nothing behind them become candidates with their
+reasons; reports that state what happened stay events."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import datetime
+
+import pytest
+
+from khronika.extraction.confidence import THRESHOLD, Signals, score
+from khronika.lang import load_pack
+from khronika.pipeline import Extraction, extract_report
+from khronika.places import Gazetteer
+from khronika.records import Report
+
+
+def extract(text: str, gaz: Gazetteer, language: str, day: int = 4) -> Extraction:
+    report = Report(
+        id="r1", text=text, published=datetime(2024, 6, day), language=language, source="test"
+    )
+    return extract_report(report, gaz)
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "reason"),
+    [
+        (
+            "en",
+            "Ukraine needs more air defence systems and artillery shells, the minister said.",
+            "wanted",
+        ),
+        ("en", "The new aid package will include HIMARS rockets and drones for Ukraine.", "wanted"),
+        ("en", "Volunteers raised $2 million to buy drones for a brigade near Bakhmut.", "wanted"),
+        (
+            "en",
+            "Since the start of the full-scale invasion Russia has launched more than 9,000"
+            " missiles at Ukraine.",
+            "war-wide",
+        ),
+        (
+            "en",
+            "Ukrainians keep fighting for their freedom and independence, the president told"
+            " the summit.",
+            "figurative",
+        ),
+        (
+            "uk",
+            "Україна потребує більше систем ППО та артилерійських снарядів, заявив міністр.",
+            "wanted",
+        ),
+        (
+            "uk",
+            "З початку повномасштабного вторгнення Росія випустила по Україні понад 9 тисяч ракет.",
+            "war-wide",
+        ),
+        (
+            "uk",
+            "Українці борються за свободу і незалежність, сказав президент на саміті.",
+            "figurative",
+        ),
+        (
+            "ru",
+            "Украине нужны дополнительные системы ПВО и артиллерийские снаряды, заявил министр.",
+            "wanted",
+        ),
+        (
+            "ru",
+            "С начала полномасштабного вторжения Россия выпустила по Украине более 9 тысяч ракет.",
+            "war-wide",
+        ),
+    ],
+)
+def test_trigger_words_with_nothing_behind_them_are_candidates(
+    language: str, text: str, reason: str, gaz: Gazetteer
+) -> None:
+    extraction = extract(text, gaz, language)
+    assert extraction.events == [], text
+    reasons = " ".join(r for event in extraction.candidates for r in event.confidence_reasons)
+    if extraction.candidates:
+        assert reason in reasons, reasons
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "A Russian missile hit a hospital in Kharkiv on Monday, killing two people."),
+        ("en", "Six Ukrainian soldiers killed by rebel fire in the east: ministry"),
+        (
+            "en",
+            "Ukraine and Russia carried out a prisoner exchange on Thursday, the president said.",
+        ),
+        ("uk", "Російська ракета влучила в лікарню в Харкові в понеділок, загинули двоє людей."),
+        (
+            "ru",
+            "Российская ракета попала в больницу в Харькове в понедельник, погибли два человека.",
+        ),
+    ],
+)
+def test_reports_that_state_what_happened_stay_events(
+    language: str, text: str, gaz: Gazetteer
+) -> None:
+    events = extract(text, gaz, language).events
+    assert events, text
+    assert events[0].confidence >= THRESHOLD
+    assert events[0].confidence_reasons[0].endswith("base")
+
+
+def test_a_distractor_sentence_does_not_sink_a_real_event(gaz: Gazetteer) -> None:
+    text = (
+        "Ukraine needs more air defence, the mayor said. "
+        "Two people were killed when a Russian missile hit Kremenchuk on Monday."
+    )
+    events = extract(text, gaz, "en").events
+    assert [e.location.name for e in events if e.location] == ["Kremenchuk"]
+
+
+def test_war_scale_counts_are_not_one_event(gaz: Gazetteer) -> None:
+    text = "Nearly 30,000 Russian soldiers have been killed in Ukraine, the General Staff said."
+    extraction = extract(text, gaz, "en")
+    assert extraction.events == []
+    assert any("war-wide" in r for e in extraction.candidates for r in e.confidence_reasons)
+
+
+def test_every_step_of_a_confidence_is_a_reason_and_the_sum_is_the_value() -> None:
+    pack = load_pack("en")
+    text = "Russian troops shelled Kupiansk on Monday."
+    signals = Signals(
+        anchor="own-place",
+        specific=True,
+        victims=False,
+        dated=True,
+        counted_weapons=False,
+        targets=False,
+        trigger_texts=["shelled"],
+        trigger_sentences=[(0, len(text))],
+        chosen_sentence=(0, len(text)),
+    )
+    confidence = score(text, signals, pack)
+    steps = [float(reason.split()[0]) for reason in confidence.reasons]
+    assert round(sum(steps), 2) == confidence.value
+    assert confidence.emitted
+
+
+def test_extract_prints_candidates_only_when_asked(gaz: Gazetteer) -> None:
+    # (the gaz fixture points KHRONIKA_HOME at the session's own data directory)
+    text = "Ukraine needs more artillery shells and drones, the minister said."
+    base = [sys.executable, "-m", "khronika.cli", "extract", "--published", "2024-06-04", "-"]
+    plain = subprocess.run(base, input=text, capture_output=True, text=True, check=True)
+    asked = subprocess.run(
+        [*base, "--candidates"], input=text, capture_output=True, text=True, check=True
+    )
+    assert "candidates" not in json.loads(plain.stdout)
+    candidates = json.loads(asked.stdout)["candidates"]
+    assert candidates and all("confidence_reasons" in c for c in candidates)

@@ -1,0 +1,159 @@
+"""Classes of error read from real reports (issue 10), each with cases written for these tests:
+common words that are also village names, famous cities against namesakes, a country that acts,
+landmarks, tolls told over a group or named victims, and the day a possessive names."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+
+from khronika.lang import load_pack
+from khronika.pipeline import extract_report
+from khronika.places import Gazetteer, spot_places
+from khronika.places.morphology import is_given_name, modifies_next
+from khronika.records import Event, Report
+from khronika.time import find_dates
+
+
+def events_of(text: str, gaz: Gazetteer, language: str, published: date) -> list[Event]:
+    report = Report(
+        id="r1",
+        text=text,
+        published=datetime(published.year, published.month, published.day),
+        language=language,
+        source="test",
+    )
+    return extract_report(report, gaz).events
+
+
+def place_names(text: str, gaz: Gazetteer, language: str) -> list[str | None]:
+    events = events_of(text, gaz, language, date(2024, 6, 4))
+    return [e.location.name if e.location else None for e in events]
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "not_there", "there"),
+    [
+        ("uk", "Військові йдуть Харковом після нічного обстрілу Салтівки.", "Viiskove", "Kharkiv"),
+        ("uk", "Генштаб Збройних Сил повідомив, що ракета влучила в Дніпро.", "Syla", "Dnipro"),
+        ("uk", "Українське місто Ізюм знову обстріляли з артилерії.", "Ukrainske", "Izium"),
+        ("uk", "Окупанти обстріляли Запорізьку АЕС, пошкоджено лінію.", "Zaporizke", None),
+        (
+            "en",
+            "A Russian missile hit a shopping centre in Kremenchuk, killing 3.",
+            "Yampil",
+            "Kremenchuk",
+        ),
+    ],
+)
+def test_common_words_and_namesakes_do_not_become_villages(
+    language: str, text: str, not_there: str, there: str | None, gaz: Gazetteer
+) -> None:
+    names = place_names(text, gaz, language)
+    assert not_there not in names, names
+    if there is not None:
+        assert there in names, names
+
+
+def test_a_country_that_acts_does_not_push_the_place_abroad(gaz: Gazetteer) -> None:
+    text = "Russia committed another crime. A rocket hit the shopping centre in Kremenchuk."
+    (event,) = events_of(text, gaz, "en", date(2022, 6, 27))
+    assert event.location is not None and event.location.country_code == "UA"
+    assert event.location.admin1 == "Poltava"
+
+
+def test_a_given_name_before_a_surname_is_a_person(gaz: Gazetteer) -> None:
+    assert is_given_name("Володимира") and not is_given_name("Харкові")
+    text = "Підтримка Володимира Путіна серед росіян зросла, свідчить опитування."
+    assert [s.surface for s in spot_places(text, 0, len(text), gaz)] == []
+
+
+def test_an_adjective_before_its_noun_is_a_modifier() -> None:
+    assert modifies_next("Українську", "столицю")
+    assert modifies_next("Запорізьку", "АЕС")
+    assert modifies_next("Запорожскую", "АЭС")
+    assert not modifies_next("Тёткино", "из")
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "near"),
+    [
+        (
+            "en",
+            "Two women were killed in a shelter at the Azovstal plant on Tuesday.",
+            (47.1, 37.6),
+        ),
+        ("uk", "На території заводу «Азовсталь» загинули двоє захисників.", (47.1, 37.6)),
+        ("en", "Ukrainian drones struck two boats near Snake Island on Monday.", (45.26, 30.2)),
+    ],
+)
+def test_landmarks_stand_at_their_own_point(
+    language: str, text: str, near: tuple[float, float], gaz: Gazetteer
+) -> None:
+    events = events_of(text, gaz, language, date(2022, 5, 3))
+    assert events, text
+    location = events[0].location
+    assert location is not None and location.latitude is not None
+    assert abs(location.latitude - near[0]) < 0.1 and abs((location.longitude or 0) - near[1]) < 0.1
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "killed"),
+    [
+        (
+            "en",
+            "A drone hit a house in Sumy at night. A family of three lived there."
+            " All of them died.",
+            3,
+        ),
+        ("uk", "Снаряд влучив у будинок у Херсоні, де жила родина з 4 осіб. Усі вони загинули.", 4),
+        ("uk", "FPV-дрон атакував авто біля Нікополя. Усі троє пасажирів загинули.", 3),
+        ("ru", "Снаряд попал в машину в Горловке. Все пятеро находившихся в ней погибли.", 5),
+        ("en", "Mykola Petrenko, 52, was killed by shelling in Kherson on Monday.", 1),
+        (
+            "en",
+            "At least 30 people were killed in the strike on Odesa."
+            " At least 5 children were killed.",
+            30,
+        ),
+    ],
+)
+def test_tolls_over_a_group_a_named_victim_and_a_part(
+    language: str, text: str, killed: int, gaz: Gazetteer
+) -> None:
+    events = events_of(text, gaz, language, date(2024, 6, 4))
+    assert events, text
+    assert events[0].fatalities.best == killed
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "weekday"),
+    [
+        (
+            "en",
+            "The toll from Monday's missile strike on Odesa rose to 9, officials said on Tuesday.",
+            0,
+        ),
+        (
+            "uk",
+            "Кількість загиблих від понеділкового удару по Одесі зросла до 9,"
+            " повідомили у вівторок.",
+            0,
+        ),
+        (
+            "ru",
+            "Число погибших от понедельничного удара по Одессе выросло до 9, сообщили во вторник.",
+            0,
+        ),
+    ],
+)
+def test_a_possessive_or_adjectival_weekday_dates_the_event(
+    language: str, text: str, weekday: int, gaz: Gazetteer
+) -> None:
+    published = date(2024, 3, 5)  # a Tuesday
+    found = find_dates(text, 0, len(text), published, load_pack(language))
+    first = found[0]
+    assert not first.since and first.date.weekday() == weekday
+    events = events_of(text, gaz, language, published)
+    assert events and events[0].event_date == date(2024, 3, 4)
