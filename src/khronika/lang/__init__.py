@@ -309,9 +309,6 @@ class LanguagePack:
     time_words: dict[str, re.Pattern[str]]
     grammar: Grammar
     confidence: dict[str, re.Pattern[str]]  # happened, unreal, aggregate, figurative
-    place_prepositions: frozenset[str]
-    vague_prepositions: frozenset[str]
-    settlement_words: frozenset[str]
     compass_words: frozenset[str]
 
 
@@ -406,29 +403,64 @@ def load_pack(code: str) -> LanguagePack:
         time_words={k: _alternation(v) for k, v in data["time"]["words"].items()},
         grammar=_grammar(data["grammar"]),
         confidence={k: _alternation(v) for k, v in data["confidence"].items()},
-        place_prepositions=frozenset(data["place_words"]["prepositions"].lower().split()),
-        vague_prepositions=frozenset(data["place_words"]["vague"].lower().split()),
-        settlement_words=frozenset(data["place_words"]["settlement_before"].lower().split()),
         compass_words=frozenset(data["place_words"]["compass"].lower().split()),
     )
 
 
-@cache
-def place_prepositions() -> frozenset[str]:
-    """The place prepositions of every pack: place spotting runs before a report's language is
-    needed, and the scripts keep the packs' words apart."""
-    return frozenset().union(*(load_pack(code).place_prepositions for code in SUPPORTED))
+@dataclass(frozen=True)
+class PlaceWords:
+    """The words around a name that say it is a place, and of which kind, in every pack: place
+    spotting runs before a report's language is needed, and the scripts keep the packs' words
+    apart. One interface for the three languages (``[place_words]`` in each pack)."""
+
+    prepositions: frozenset[str]  # "in", "в": a place follows
+    vague: frozenset[str]  # "near", "біля": the place is only near the name
+    cues: frozenset[str]  # prepositions and words for a settlement before its name
+    admin1_after: frozenset[str]  # "region", "області"
+    district_after: frozenset[str]  # "district", "районі"
+    village_before: frozenset[str]  # "село (Мирне)"
+    village_of: frozenset[str]  # "the village of (X)"
+    village_after: frozenset[str]  # "(X) village"; Ukrainian and Russian put the word first
+    town_before: frozenset[str]  # "місто (Ізюм)"
+    town_of: frozenset[str]  # "the town of (X)"
+    town_after: frozenset[str]  # "(X) city"
+    area: frozenset[str]  # "area", "мікрорайон"
+
+    @property
+    def after_name(self) -> frozenset[str]:
+        """Words after a name that say it is a settlement or an area."""
+        return self.village_after | self.town_after | self.area
+
+    @property
+    def kinds(self) -> frozenset[str]:
+        """Every word after a name that names a kind of place."""
+        return self.admin1_after | self.district_after | self.after_name
 
 
 @cache
-def place_cue_words() -> frozenset[str]:
-    """Words, in every pack, that mark the name after them as a place: prepositions and
-    words for a settlement."""
-    packs = [load_pack(code) for code in SUPPORTED]
-    return frozenset().union(*(p.place_prepositions | p.settlement_words for p in packs))
+def place_words() -> PlaceWords:
+    """The place words of all packs, merged."""
+    tables = [_place_table(code) for code in SUPPORTED]
+
+    def union(key: str) -> frozenset[str]:
+        return frozenset(w for table in tables for w in table[key].lower().split())
+
+    return PlaceWords(
+        prepositions=union("prepositions"),
+        vague=union("vague"),
+        cues=union("prepositions") | union("settlement_before"),
+        admin1_after=union("admin1_after"),
+        district_after=union("district_after"),
+        village_before=union("village_before"),
+        village_of=union("village_of"),
+        village_after=union("village_after"),
+        town_before=union("town_before"),
+        town_of=union("town_of"),
+        town_after=union("town_after"),
+        area=union("area"),
+    )
 
 
-@cache
-def vague_prepositions() -> frozenset[str]:
-    """The prepositions, in every pack, after which a place is only near the name."""
-    return frozenset().union(*(load_pack(code).vague_prepositions for code in SUPPORTED))
+def _place_table(code: str) -> dict[str, str]:
+    data = tomllib.loads((PACK_DIR / f"{code}.toml").read_text(encoding="utf-8"))
+    return {k: str(v) for k, v in data["place_words"].items()}

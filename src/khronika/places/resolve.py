@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from khronika.lang import vague_prepositions
+from khronika.lang import place_words
 from khronika.places.conflict_lines import ConflictLines
 from khronika.places.gazetteer import (
     ADMIN1,
@@ -460,7 +460,7 @@ def resolve(
         and (distance_km(best, c) is None or (distance_km(best, c) or 0) > SAME_PLACE_KM)
     ]
     precise = (
-        not rivals and not is_approximate(best) and span.preposition not in vague_prepositions()
+        not rivals and not is_approximate(best) and span.preposition not in place_words().vague
     )
     others = [_label(c) for _, c in ranked[1:9]]
     if best.kind == CITY_DISTRICT:

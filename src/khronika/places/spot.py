@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from khronika.lang import place_cue_words, place_prepositions
+from khronika.lang import place_words
 from khronika.places.gazetteer import (
     ADMIN1,
     FOCUS_COUNTRIES,
@@ -33,36 +33,15 @@ _JOINERS = frozenset(
     for joiner in (" ", "-", "–", " -", " –", "- ", "– ", " - ", " – ")
     for line_break in ("", "\n")
 )
-_WORD_AFTER = re.compile(r"\s*([A-Za-z']+)")
+_WORD_AFTER = re.compile(r"\s*([^\W\d_][\w'’ʼ]*)")
 _LETTER = re.compile(r"[^\W\d_]")
 _WORD_JOINERS = "'’ʼ-"  # inside a word between letters: "Kryvyi Rih's", "al-Shabaab"
 _ASCII_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 _BETWEEN_PLACES = re.compile(r",? [\w -]{0,40}, ")
 
-_ADMIN1_WORDS = frozenset(
-    [
-        "region",
-        "oblast",
-        "province",
-        "governorate",
-        "krai",
-        "oblast's",
-        "regional",
-        "oblasts",
-        "republic",
-        "obl",
-    ]
-)
 # A lone name with no place preposition whose every candidate is a settlement this small and
 # outside the focus countries is more likely a surname ("Kirby", "Stoltenberg") than a place.
 _SUSPECT_POPULATION = 50_000
-_DISTRICT_WORDS = frozenset(["district", "raion", "rayon"])
-_SETTLEMENT_AFTER = {"village": "village", "town": "city", "city": "city", "settlement": "village"}
-_SETTLEMENT_BEFORE = {"village": "village", "town": "city", "city": "city", "settlement": "village"}
-_PLACE_WORDS_AFTER = frozenset(
-    ["village", "town", "city", "settlement", "area", "hamlet", "neighbourhood"]
-)
-_KIND_WORDS = _PLACE_WORDS_AFTER | _ADMIN1_WORDS | _DISTRICT_WORDS
 
 
 @dataclass(frozen=True)
@@ -184,7 +163,7 @@ def _inflected_common_word(text: str, start: int, span: PlaceSpan, places: Gazet
 
 def _cue_before(text: str, start: int) -> bool:
     word = _letters_before(text, start)
-    return word is not None and word in place_cue_words()
+    return word is not None and word in place_words().cues
 
 
 def _run_length(text: str, tokens: list[_Token], index: int, limit: int) -> int:
@@ -238,9 +217,9 @@ def _longest_match(
         if candidates is not None:
             preposition = _preposition(text, first.start)
             span = PlaceSpan(first.start, end, surface, candidates, hint, preposition)
-            kind_word = length < run and tokens[index + length].text.lower() in _KIND_WORDS
+            kind_word = length < run and tokens[index + length].text.lower() in place_words().kinds
             return span, length + 1 if kind_word else length  # "Ilovaysk Town": Town is read
-        if length == run and run > 1 and last.text.lower() not in _KIND_WORDS:
+        if length == run and run > 1 and last.text.lower() not in place_words().kinds:
             # A whole unknown name the text marks as a place beats a known part of it (not
             # when its last word is a kind: "Ilovaysk Town" is Ilovaysk).
             unknown = _unknown_place(text, tokens, index, run, places)
@@ -345,7 +324,7 @@ def _is_personal_name(tokens: list[_Token], index: int, places: Gazetteer) -> bo
     region or country ("Stepove Donetsk" is a village and its oblast)."""
     word = tokens[index + 1].text
     key = name_key(word[:-2] if word.endswith(_POSSESSIVE_ENDINGS) else word)
-    if word.lower() in _KIND_WORDS:
+    if word.lower() in place_words().kinds:
         return False  # "Ilovaysk Town": a place and its kind
     if key in places.person_names:
         return True
@@ -362,19 +341,20 @@ def _looks_like_abbreviation(surface: str, text: str, start: int) -> bool:
 
 
 def _hint(text: str, start: int, end: int) -> str | None:
-    """The kind the neighbouring words give: "Donetsk region", "village of X"."""
+    """The kind the neighbouring words give: "Donetsk region", "Київській області", "village
+    of X", "село Мирне"."""
+    words = place_words()
     after = _word_after(text, end)
-    if after in _ADMIN1_WORDS:
+    if after in words.admin1_after:
         return ADMIN1
-    if after in _DISTRICT_WORDS:
+    if after in words.district_after:
         return "district"
-    before = _word_before(text, start)
-    if before == "of":
-        word = _word_before(text, text.rfind("of", 0, start))
-        if word in _SETTLEMENT_BEFORE:
-            return _SETTLEMENT_BEFORE[word]
-    if after in _SETTLEMENT_AFTER:
-        return _SETTLEMENT_AFTER[after]
+    before = _letters_before(text, start)
+    of = _word_before(text, text.rfind("of", 0, start)) if before == "of" else None
+    if before in words.village_before or of in words.village_of or after in words.village_after:
+        return "village"
+    if before in words.town_before or of in words.town_of or after in words.town_after:
+        return "city"
     return None
 
 
@@ -402,7 +382,9 @@ def _unknown_place(
     after = _word_after(text, last.end)
     hint = _hint(text, first.start, last.end)
     follows_admin1 = _admin1_follows(text, last.end, places)
-    if not (after in _PLACE_WORDS_AFTER or hint in ("village", "city") or follows_admin1):
+    words = place_words()
+    marked = after in words.after_name
+    if not (marked or hint in ("village", "city") or follows_admin1):
         return None, 1
     if hint not in ("village", "city", None):
         return None, 1
@@ -423,7 +405,8 @@ def _admin1_follows(text: str, end: int, places: Gazetteer) -> bool:
 
 
 def _word_after(text: str, end: int) -> str | None:
-    """The ASCII word (apostrophes kept) after ``end``, lowercased; spaces may come first."""
+    """The word of any script (apostrophes kept) after ``end``, lowercased; spaces may come
+    first."""
     match = _WORD_AFTER.match(text, end, end + 40)
     return match.group(1).lower() if match else None
 
@@ -450,4 +433,4 @@ def _letters_before(text: str, start: int) -> str | None:
 def _preposition(text: str, start: int) -> str | None:
     """The place preposition right before a name, in any of the packs' languages."""
     word = _letters_before(text, start)
-    return word if word in place_prepositions() else None
+    return word if word in place_words().prepositions else None
