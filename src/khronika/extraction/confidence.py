@@ -120,9 +120,12 @@ def score(text: str, signals: Signals, pack: LanguagePack) -> Confidence:
         and not any(cues[kind].search(text, s, e) for kind in _MOOD)
     ]
     for kind, step in _MOOD.items():
-        if _mood_holds(text, cues[kind], signals, bool(factual)) or (
-            kind == "aggregate" and _war_scale(text, cues[kind], signals)
-        ):
+        holds = _mood_holds(text, cues[kind], signals, bool(factual))
+        if kind == "aggregate":
+            holds = (holds and not _superlative(text, cues, signals)) or _war_scale(
+                text, cues[kind], signals
+            )
+        if holds:
             add(step)
     return Confidence(round(min(1.0, max(0.0, value)), 2), tuple(reasons))
 
@@ -130,6 +133,13 @@ def score(text: str, signals: Signals, pack: LanguagePack) -> Confidence:
 # No single strike in this war launched this many weapons or killed this many: such a count
 # is a campaign's or the war's ("more than 900 missiles", "nearly 17,000 soldiers killed").
 WAR_SCALE_COUNT = 1000
+
+
+def _superlative(text: str, cues: dict[str, re.Pattern[str]], signals: Signals) -> bool:
+    """ "The largest exchange of prisoners since the war began": one event measured against
+    the war, not the war itself."""
+    chosen = signals.chosen_sentence
+    return chosen is not None and bool(cues["not_aggregate"].search(text, *chosen))
 
 
 def _war_scale(text: str, cue: re.Pattern[str], signals: Signals) -> bool:
