@@ -157,3 +157,12 @@ def test_a_possessive_or_adjectival_weekday_dates_the_event(
     assert not first.since and first.date.weekday() == weekday
     events = events_of(text, gaz, language, published)
     assert events and events[0].event_date == date(2024, 3, 4)
+
+
+def test_a_towns_adjective_before_what_was_hit_names_the_town(gaz: Gazetteer) -> None:
+    text = "Уночі російська авіація завдала удару по Маріупольському драмтеатру."
+    names = place_names(text, gaz, "uk")
+    assert names == ["Mariupol"], names
+    abstract = "Київський режим заявив, що готує наступ."  # a regime stands nowhere
+    spans = spot_places(abstract, 0, len(abstract), gaz)
+    assert all(c.name != "Kyiv" for span in spans for c in span.candidates)

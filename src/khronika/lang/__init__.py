@@ -461,6 +461,14 @@ def place_words() -> PlaceWords:
     )
 
 
+@cache
+def facility_nouns() -> re.Pattern[str]:
+    """What can be hit, in every pack ("hospital", "драмтеатру"): after a town's adjective
+    ("Маріупольському драмтеатру") it says the town is where the thing stands."""
+    patterns = [lex.regex.pattern for code in SUPPORTED for lex in load_pack(code).targets]
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+
+
 def _place_table(code: str) -> dict[str, str]:
     data = tomllib.loads((PACK_DIR / f"{code}.toml").read_text(encoding="utf-8"))
     return {k: str(v) for k, v in data["place_words"].items()}

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from khronika.lang import place_words
+from khronika.lang import facility_nouns, place_words
 from khronika.places.gazetteer import (
     ADMIN1,
     FOCUS_COUNTRIES,
@@ -161,6 +161,32 @@ def _inflected_common_word(text: str, start: int, span: PlaceSpan, places: Gazet
     return initial or inside_name
 
 
+# A raion's centre this big is a town a report may name by its adjective.
+_ADJECTIVE_TOWN_POPULATION = 10_000
+
+
+def _town_of_adjective(
+    surface: str, places: Gazetteer, text: str, end: int
+) -> tuple[Candidate, ...]:
+    """ "Маріупольському драмтеатру", "Лисичанська гімназія": a town's adjective agreeing with
+    a noun for something that can be hit names the town where it stands."""
+    following = _NEXT_WORD.match(text, end)
+    if following is None or not facility_nouns().fullmatch(following.group(1)):
+        return ()
+    if not modifies_next(surface, following.group(1)):
+        return ()
+    towns = []
+    for centre in places.raion_lookup(surface):
+        if centre.population < _ADJECTIVE_TOWN_POPULATION:
+            continue
+        towns += [
+            c
+            for c in places.lookup(centre.name)
+            if c.kind == SETTLEMENT and c.population >= _ADJECTIVE_TOWN_POPULATION
+        ]
+    return tuple(dict.fromkeys(towns))
+
+
 def _cue_before(text: str, start: int) -> bool:
     word = _letters_before(text, start)
     return word is not None and word in place_words().cues
@@ -272,6 +298,10 @@ def _candidates(
     country = places.country_by_key(key)
     if country is not None:
         found.append(places.country_candidate(country))
+    if not found and hint is None and is_cyrillic(surface):
+        town = _town_of_adjective(surface, places, text, end)
+        if town:
+            return town, "city"  # "по Маріупольському драмтеатру": the theatre in Mariupol
     if not found and region_word and is_raion_adjective(surface):
         # A raion gone from today's codifier ("Popasnyansky district", "Amvrosievsky region",
         # both merged in 2020) still names its centre town: an anchor for the places in it.
