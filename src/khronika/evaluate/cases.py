@@ -18,7 +18,6 @@ excluded), so one merged event cannot satisfy two expectations.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -37,7 +36,12 @@ from khronika.evaluate.extraction import (
     run_extractor,
 )
 from khronika.evaluate.normalize import admin1_key, place_name_match
-from khronika.evaluate.readers import EvalInputError, datetime_at_midnight, select_rows
+from khronika.evaluate.readers import (
+    EvalInputError,
+    datetime_at_midnight,
+    read_json_lines,
+    select_rows,
+)
 from khronika.evaluate.result import (
     NO_EVENT,
     EvalResult,
@@ -109,23 +113,9 @@ class Case:
 
 def read_cases(path: str | Path) -> list[Case]:
     """All cases of a JSONL file, each checked; errors name the file, line and case."""
-    location = Path(path)
-    try:
-        lines = location.read_text(encoding="utf-8").splitlines()
-    except OSError as error:
-        raise EvalInputError(f"{location}: cannot read ({error.strerror or error})") from None
-    except UnicodeDecodeError as error:
-        raise EvalInputError(f"{location}: not UTF-8 ({error.reason})") from None
     cases: list[Case] = []
     seen: set[str] = set()
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        where = f"{location}, line {number}"
-        try:
-            value = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise EvalInputError(f"{where}: not JSON ({error.msg})") from None
+    for where, value in read_json_lines(path):
         case = parse_case(value, where)
         if case.id in seen:
             raise EvalInputError(f"{where}: case id {case.id!r} used twice")

@@ -19,7 +19,6 @@ above each of a few thresholds would give, per language.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -43,7 +42,7 @@ from khronika.evaluate.gold_metrics import (
     score_agreement,
     score_language,
 )
-from khronika.evaluate.readers import EvalInputError, select_rows
+from khronika.evaluate.readers import EvalInputError, read_json_lines, select_rows
 from khronika.evaluate.result import EvalResult, FieldScore, Miss, Progress
 from khronika.extraction.confidence import THRESHOLD
 from khronika.ingest.parse import parse_date_value
@@ -80,30 +79,16 @@ class Extracted:
 
 def read_gold(path: str | Path) -> list[GoldItem]:
     """Every item of a gold JSONL file, each checked; errors name the file and line."""
-    location = Path(path)
-    try:
-        lines = location.read_text(encoding="utf-8").splitlines()
-    except OSError as error:
-        raise EvalInputError(f"{location}: cannot read ({error.strerror or error})") from None
-    except UnicodeDecodeError as error:
-        raise EvalInputError(f"{location}: not UTF-8 ({error.reason})") from None
     items: list[GoldItem] = []
     seen: set[str] = set()
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        where = f"{location}, line {number}"
-        try:
-            value = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise EvalInputError(f"{where}: not JSON ({error.msg}), expected JSON Lines") from None
+    for where, value in read_json_lines(path):
         item = parse_item(value, where)
         if item.id in seen:
             raise EvalInputError(f"{where}: id {item.id!r} used twice")
         seen.add(item.id)
         items.append(item)
     if not items:
-        raise EvalInputError(f"{location}: no items (expected one JSON object per line)")
+        raise EvalInputError(f"{path}: no items (expected one JSON object per line)")
     return items
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import random
 import re
 from collections.abc import Iterable
@@ -59,6 +60,28 @@ def decode_lines(data: bytes, source: str) -> tuple[str, int]:
                 ) from None
             fallback += 1
     return "".join(parts), fallback
+
+
+def read_json_lines(path: str | Path) -> list[tuple[str, object]]:
+    """(where, value) of every non-blank line of a JSON Lines file; a file that cannot be read
+    or a line that is no JSON is an error naming the file and the line."""
+    location = Path(path)
+    try:
+        lines = location.read_text(encoding="utf-8").splitlines()
+    except OSError as error:
+        raise EvalInputError(f"{location}: cannot read ({error.strerror or error})") from None
+    except UnicodeDecodeError as error:
+        raise EvalInputError(f"{location}: not UTF-8 ({error.reason})") from None
+    values: list[tuple[str, object]] = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        where = f"{location}, line {number}"
+        try:
+            values.append((where, json.loads(line)))
+        except json.JSONDecodeError as error:
+            raise EvalInputError(f"{where}: not JSON ({error.msg}), expected JSON Lines") from None
+    return values
 
 
 def read_gold_csv(path: str | Path, required: Iterable[str]) -> GoldTable:
