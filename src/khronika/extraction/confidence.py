@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 from khronika.lang import LanguagePack
@@ -99,7 +100,7 @@ def score(text: str, signals: Signals, pack: LanguagePack) -> Confidence:
     cues = pack.confidence
     sentences = signals.trigger_sentences
     past = any(cues["past_trigger"].fullmatch(t) for t in signals.trigger_texts)
-    if past or any(cues["happened"].search(text, s, e) for s, e in sentences):
+    if past or any(_found(cues["happened"], text, s, e) for s, e in sentences):
         add(_HAPPENED)
     elif not signals.victims:
         add(_NO_HAPPENED)
@@ -116,8 +117,8 @@ def score(text: str, signals: Signals, pack: LanguagePack) -> Confidence:
     factual = [
         (s, e)
         for s, e in sentences
-        if cues["happened"].search(text, s, e)
-        and not any(cues[kind].search(text, s, e) for kind in _MOOD)
+        if _found(cues["happened"], text, s, e)
+        and not any(_found(cues[kind], text, s, e) for kind in _MOOD)
     ]
     for kind, step in _MOOD.items():
         holds = _mood_holds(text, cues[kind], signals, bool(factual))
@@ -139,7 +140,7 @@ def _superlative(text: str, cues: dict[str, re.Pattern[str]], signals: Signals) 
     """ "The largest exchange of prisoners since the war began": one event measured against
     the war, not the war itself."""
     chosen = signals.chosen_sentence
-    return chosen is not None and bool(cues["not_aggregate"].search(text, *chosen))
+    return chosen is not None and _found(cues["not_aggregate"], text, *chosen)
 
 
 def _war_scale(text: str, cue: re.Pattern[str], signals: Signals) -> bool:
@@ -152,7 +153,7 @@ def _war_scale(text: str, cue: re.Pattern[str], signals: Signals) -> bool:
         previous is not None
         and chosen is not None
         and not signals.dated
-        and bool(cue.search(text, *previous))
+        and _found(cue, text, *previous)
     )
 
 
@@ -160,12 +161,20 @@ def _mood_holds(text: str, cue: re.Pattern[str], signals: Signals, factual: bool
     """A mood holds when every sentence with a trigger has its cue, or when the sentence that
     typed the mention has it and no other sentence says plainly that something happened."""
     sentences = signals.trigger_sentences
-    if sentences and all(cue.search(text, s, e) for s, e in sentences):
+    if sentences and all(_found(cue, text, s, e) for s, e in sentences):
         return True
     chosen = signals.chosen_sentence
-    return chosen is not None and not factual and bool(cue.search(text, *chosen))
+    return chosen is not None and not factual and _found(cue, text, *chosen)
 
 
+@lru_cache(maxsize=8192)
+def _found(cue: re.Pattern[str], text: str, start: int, end: int) -> bool:
+    """Whether a cue occurs in ``text[start:end]``: the mentions of one report share their
+    sentences, so each cue is searched once per sentence (a string caches its hash)."""
+    return cue.search(text, start, end) is not None
+
+
+@lru_cache(maxsize=4096)
 def _uncounted_victims(text: str, start: int, end: int, pack: LanguagePack) -> bool:
     """ "Soldiers killed in the east", "civilians were wounded": people named beside a death
     or injury word, with no number to count."""
