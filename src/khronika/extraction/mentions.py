@@ -11,17 +11,14 @@ the news event.
 from __future__ import annotations
 
 import re
-from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from datetime import date
-from functools import cache
 
-from khronika.extraction.attribution import Attribution, attribute, person_spans
-from khronika.extraction.casualties import RawFigure, find_figures, group_totals
+from khronika.extraction.annotators import PIPELINE, place_role_at_end
+from khronika.extraction.casualties import RawFigure
 from khronika.extraction.confidence import Anchor, Signals, score
-from khronika.extraction.numbers import NumberMatch, find_numbers
-from khronika.extraction.sentences import Sentence, split_sentences
-from khronika.lang import LanguagePack, Trigger, could_match, fold_case, sentence_gates
+from khronika.extraction.document import Document, Pipeline, SentenceFacts, TriggerHit
+from khronika.lang import LanguagePack, Trigger, could_match
 from khronika.places import (
     Gazetteer,
     PlaceContext,
@@ -30,7 +27,6 @@ from khronika.places import (
     is_landmark,
     names_several_units,
     resolve,
-    spot_places,
 )
 from khronika.records import (
     ClaimStatus,
@@ -44,7 +40,9 @@ from khronika.records import (
     Target,
     Weapon,
 )
-from khronika.time import TimeExpression, find_dates
+from khronika.time import TimeExpression
+
+__all__ = ["MentionBuilder", "SentenceFacts", "TriggerHit", "extract_mentions", "read_sentences"]
 
 _CLASH = "Armed clash"
 _SHORT_REPORT = 6  # sentences: a post or a brief, whose lede is its event
@@ -82,35 +80,6 @@ _DISRUPTABLE = _REMOTE_WEAPONS | {"landmine", "ied", "interception"}
 _INTERVENTION = frozenset({"arrest", "arrest-by-authority", "protest-dispersed"})
 
 
-@dataclass(frozen=True)
-class TriggerHit:
-    trigger: Trigger
-    start: int
-    end: int
-
-
-@dataclass
-class SentenceFacts:
-    sentence: Sentence
-    triggers: list[TriggerHit]
-    places: list[PlaceSpan]
-    dates: list[TimeExpression]
-    figures: list[RawFigure]
-    numbers: list[NumberMatch]
-    attribution: Attribution | None
-    background: bool
-    claim: bool
-    denial: bool
-    present: AbstractSet[str] = frozenset()  # gate literals in the sentence (lang.could_match)
-
-    @property
-    def main_trigger(self) -> TriggerHit | None:
-        real = [t for t in self.triggers if t.trigger.event_type != "none"]
-        if not real:
-            return None
-        return max(real, key=lambda t: (t.trigger.strength, -t.start))
-
-
 @dataclass
 class _EventPlace:
     span: PlaceSpan
@@ -135,142 +104,14 @@ class Frame:
 
 
 def read_sentences(
-    report: Report, pack: LanguagePack, gazetteer: Gazetteer, published: date | None
+    report: Report,
+    pack: LanguagePack,
+    gazetteer: Gazetteer,
+    published: date | None,
+    pipeline: Pipeline = PIPELINE,
 ) -> list[SentenceFacts]:
-    """Everything the extractor needs from each sentence, read once."""
-    text = report.text
-    sentences = split_sentences(text, pack)
-    finder = sentence_gates(pack)
-    # The gate literals each sentence holds: patterns whose literals are absent are skipped.
-    presents = [finder.find(fold_case(text[s.start : s.end])) for s in sentences]
-    attributions = attribute(text, sentences, pack, presents)
-    facts = []
-    for sentence, attribution, present in zip(sentences, attributions, presents, strict=True):
-        s, e = sentence.start, sentence.end
-        negated = [(m.start(), m.end()) for m in pack.negated_event.finditer(text, s, e)]
-        triggers = [
-            TriggerHit(t, m.start(), m.end())
-            for t in pack.triggers
-            if could_match(t.gate, present)
-            for m in t.regex.finditer(text, s, e)
-            if t.event_type == "none"
-            or not (any(a <= m.start() < b for a, b in negated) or _hypothetical(text, s, m, pack))
-        ]
-        if triggers:  # "Ukraine's Air Force said": a speaker's name is no air strike
-            speakers = [
-                (m.start(), m.end())
-                for lex in pack.speakers
-                if could_match(lex.gate, present)
-                for m in lex.regex.finditer(text, s, e)
-            ]
-            triggers = [
-                t for t in triggers if not any(a <= t.start and t.end <= b for a, b in speakers)
-            ]
-        dates = find_dates(text, s, e, published, pack)
-        numbers = find_numbers(text, s, e, pack)
-        excluded = [(d.start, d.end) for d in dates]
-        figures = find_figures(text, s, e, numbers, excluded, pack, present)
-        taken = person_spans(text, sentence, pack)
-        taken += [
-            (m.start(), m.end())
-            for lex in pack.actors
-            if could_match(lex.gate, present)
-            for m in lex.regex.finditer(text, s, e)
-        ]
-        places = [
-            span
-            for span in spot_places(text, s, e, gazetteer)
-            if not any(a < span.end and span.start < b for a, b in taken)
-            and not any(_trigger_word(span, t) for t in triggers)
-        ]
-        places = [span for span in places if not _names_a_party(text, span, sentence, pack)]
-        cue = pack.background_cue.search(text, s, e)
-        background = bool(cue) or any(d.since for d in dates)
-        facts.append(
-            SentenceFacts(
-                sentence=sentence,
-                triggers=triggers,
-                places=places,
-                dates=dates,
-                figures=figures,
-                numbers=numbers,
-                attribution=attribution,
-                background=background
-                and not figures
-                and not _dated_to_a_day(dates, cue.start() if cue else e),
-                claim=bool(pack.claim_cue.search(text, s, e)),
-                denial=bool(pack.denial_cue.search(text, s, e)),
-                present=present,
-            )
-        )
-    group_totals(
-        text,
-        [(f.sentence.start, f.sentence.end) for f in facts],
-        [f.figures for f in facts],
-        [f.numbers for f in facts],
-        pack,
-    )
-    return facts
-
-
-def _trigger_word(span: PlaceSpan, trigger: TriggerHit) -> bool:
-    """Whether a place span is one of a trigger's own words ("Grad" rockets); a place that a
-    trigger merely spans with words on both sides ("police in Kursk detained") stays a place."""
-    overlaps = trigger.start < span.end and span.start < trigger.end
-    return overlaps and not (trigger.start < span.start and span.end < trigger.end)
-
-
-# A headline names its source last, after a colon or a spaced dash: "... killed in the east: Kiev".
-_SOURCE_SEPARATOR = re.compile(r"(?::|\s[-–—])\s*$")
-
-
-def _names_a_party(text: str, span: PlaceSpan, sentence: Sentence, pack: LanguagePack) -> bool:
-    """Whether a place name stands for a side rather than a place: "Kiev says", "two Kiev
-    soldiers", "Kyiv's aggression", "pro-Kiev troops", or a headline's closing source ("...
-    killed in the east: Kiev"). Countries are kept: they still say which country a report is
-    about."""
-    if any(c.kind == "country" for c in span.candidates):
-        return False
-    roles = pack.place_roles
-    after = text[span.end : sentence.end]
-    possessive = pack.grammar.possessive.match(after)
-    following = after[possessive.end() :] if possessive else after
-    following = following.lstrip()
-    if not roles["title_after"].match(following) and roles["party_after"].match(following):
-        return True
-    before = text[max(sentence.start, span.start - 30) : span.start]
-    if _place_role_at_end(pack, "party_before").search(before.removesuffix("-")):
-        return True  # (a prefix is joined by a hyphen: "pro-Kiev")
-    if not _SOURCE_SEPARATOR.search(text[max(0, span.start - 5) : span.start]):
-        return False  # (the text is searched: the splitter may end a sentence at the colon)
-    if any(c.kind == "city_district" for c in span.candidates):
-        return False  # "Donetsk - Kirovskyi": a city and its district
-    tail = following.strip(" .!?\"'”»")
-    return not tail or bool(roles["party_after"].match(tail))
-
-
-def _hypothetical(text: str, sentence_start: int, match: re.Match[str], pack: LanguagePack) -> bool:
-    """Whether the trigger sits in a clause about what may happen ("if Russia was to hit")."""
-    window = text[max(sentence_start, match.start() - 80) : match.start()]
-    clauses = pack.grammar.clause_break.split(window)
-    return bool(pack.hypothetical.search(clauses[-1]))
-
-
-def _dated_to_a_day(dates: list[TimeExpression], cue_start: int) -> bool:
-    """ "Fighting goes on; today our units repelled 12 attacks" and "On 2 November, forces
-    continued to loot the town" are news of that day, not background; a day after the cue
-    ("has continued since the offensive began on May 10") dates the background itself."""
-    return any(
-        (d.relative and d.rule in ("today", "yesterday", "overnight"))
-        or (
-            not d.relative
-            and d.precision == "day"
-            and not d.since
-            and d.date_end is None
-            and d.end <= cue_start
-        )
-        for d in dates
-    )
+    """Everything the extractor needs from each sentence, read once: the pipeline's layers."""
+    return pipeline(Document(report, pack, gazetteer, published)).facts()
 
 
 def _followed_by_settlement(spans: list[PlaceSpan], span: PlaceSpan) -> bool:
@@ -280,13 +121,6 @@ def _followed_by_settlement(spans: list[PlaceSpan], span: PlaceSpan) -> bool:
     return any(c.kind == "settlement" for c in following.candidates) and not any(
         c.kind == "city_district" for c in following.candidates
     )
-
-
-@cache
-def _place_role_at_end(pack: LanguagePack, role: str) -> re.Pattern[str]:
-    """A place role's words ending a window ("25 km from"), compiled once per pack; matched
-    case-sensitively, as the role's own pattern text says."""
-    return re.compile(r"(?:" + pack.place_roles[role].pattern + r")\s*$")
 
 
 def _event_places(text: str, facts: SentenceFacts, pack: LanguagePack) -> list[_EventPlace]:
@@ -317,10 +151,10 @@ def _event_places(text: str, facts: SentenceFacts, pack: LanguagePack) -> list[_
         if possessive and _followed_by_settlement(facts.places, span):
             references.append(span)  # "Kherson's Antonivka suburb": Antonivka is the place
             continue
-        if _place_role_at_end(pack, "reference_before").search(before):
+        if place_role_at_end(pack, "reference_before").search(before):
             references.append(span)
             continue
-        near = bool(_place_role_at_end(pack, "near_before").search(before))
+        near = bool(place_role_at_end(pack, "near_before").search(before))
         out.append(_EventPlace(span, near, None))
     if references and out:
         out = [_EventPlace(p.span, p.near, references[0]) for p in out]
@@ -1005,9 +839,12 @@ def _dedupe_weapons(weapons: list[Weapon]) -> list[Weapon]:
     return list(by_kind.values())
 
 
-def extract_mentions(report: Report, pack: LanguagePack, gazetteer: Gazetteer) -> list[Mention]:
-    """The Mentions of one report, main event first, background last."""
+def extract_mentions(
+    report: Report, pack: LanguagePack, gazetteer: Gazetteer, pipeline: Pipeline = PIPELINE
+) -> list[Mention]:
+    """The Mentions of one report, main event first, background last; ``pipeline`` gives the
+    components that read its sentences (annotators.PIPELINE, or one with a component added)."""
     published = report.published.date() if report.published else None
-    facts = read_sentences(report, pack, gazetteer, published)
+    facts = read_sentences(report, pack, gazetteer, published, pipeline)
     mentions = MentionBuilder(report, facts, pack, gazetteer, published).build()
     return sorted(mentions, key=lambda m: (m.background, m.ordinal))

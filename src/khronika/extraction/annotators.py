@@ -1,0 +1,280 @@
+"""The extraction components, in the order they run: each adds one layer to a ``Document``.
+
+``PIPELINE`` is the order. It matters where one layer is read to make another: places leave
+out people's and actors' names and trigger words, and a sentence is background only while it
+has no casualty figures of its own, so ``mood`` runs before ``group_totals`` adds figures.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Set as AbstractSet
+from functools import cache
+
+from khronika.extraction.attribution import attribute, person_spans
+from khronika.extraction.casualties import find_figures
+from khronika.extraction.casualties import group_totals as add_group_totals
+from khronika.extraction.document import Document, Mood, Pipeline, TriggerHit, component
+from khronika.extraction.numbers import find_numbers
+from khronika.extraction.sentences import Sentence, split_sentences
+from khronika.lang import LanguagePack, could_match, fold_case, sentence_gates
+from khronika.places import PlaceSpan, spot_places
+from khronika.time import TimeExpression, find_dates
+
+
+@component("sentences", adds=("sentences",))
+def sentences(doc: Document) -> None:
+    """The story's sentences, captions and front matter left out."""
+    doc.sentences = split_sentences(doc.text, doc.pack)
+
+
+@component("gates", needs=("sentences",), adds=("gates",))
+def gates(doc: Document) -> None:
+    """The gate literals each sentence holds: patterns whose literals are absent are skipped
+    (lang.could_match), so most patterns never run on most sentences."""
+    finder = sentence_gates(doc.pack)
+    doc.gates = [finder.find(fold_case(doc.text[s.start : s.end])) for s in doc.sentences]
+
+
+@component("triggers", needs=("sentences", "gates"), adds=("triggers",))
+def triggers(doc: Document) -> None:
+    """Event triggers, not negated ("no shelling") and not in what may happen ("if Russia
+    was to hit")."""
+    doc.triggers = [
+        _triggers_in(doc.text, sentence, present, doc.pack)
+        for sentence, present in zip(doc.sentences, doc.gates, strict=True)
+    ]
+
+
+def _triggers_in(
+    text: str, sentence: Sentence, present: AbstractSet[str], pack: LanguagePack
+) -> list[TriggerHit]:
+    s, e = sentence.start, sentence.end
+    negated = [(m.start(), m.end()) for m in pack.negated_event.finditer(text, s, e)]
+    return [
+        TriggerHit(t, m.start(), m.end())
+        for t in pack.triggers
+        if could_match(t.gate, present)
+        for m in t.regex.finditer(text, s, e)
+        if t.event_type == "none"
+        or not (any(a <= m.start() < b for a, b in negated) or _hypothetical(text, s, m, pack))
+    ]
+
+
+def _hypothetical(text: str, sentence_start: int, match: re.Match[str], pack: LanguagePack) -> bool:
+    """Whether the trigger sits in a clause about what may happen ("if Russia was to hit")."""
+    window = text[max(sentence_start, match.start() - 80) : match.start()]
+    clauses = pack.grammar.clause_break.split(window)
+    return bool(pack.hypothetical.search(clauses[-1]))
+
+
+@component("speaker_names", needs=("triggers", "gates"))
+def speaker_names(doc: Document) -> None:
+    """A gate: "Ukraine's Air Force said": a speaker's name is no air strike."""
+    text, pack = doc.text, doc.pack
+    for index, sentence in enumerate(doc.sentences):
+        found = doc.triggers[index]
+        if not found:
+            continue
+        present = doc.gates[index]
+        speakers = [
+            (m.start(), m.end())
+            for lex in pack.speakers
+            if could_match(lex.gate, present)
+            for m in lex.regex.finditer(text, sentence.start, sentence.end)
+        ]
+        doc.triggers[index] = [
+            t for t in found if not any(a <= t.start and t.end <= b for a, b in speakers)
+        ]
+
+
+@component("people", needs=("sentences",), adds=("people",))
+def people(doc: Document) -> None:
+    """People's names introduced by a title ("Governor Oleh Synyehubov")."""
+    doc.people = [person_spans(doc.text, s, doc.pack) for s in doc.sentences]
+
+
+@component("attribution", needs=("sentences", "gates"), adds=("attributions",))
+def attribution(doc: Document) -> None:
+    """Who says so: each sentence's speaker and channel."""
+    doc.attributions = attribute(doc.text, doc.sentences, doc.pack, doc.gates)
+
+
+@component("dates", needs=("sentences",), adds=("dates",))
+def dates(doc: Document) -> None:
+    """Dates, resolved against the publication date."""
+    doc.dates = [
+        find_dates(doc.text, s.start, s.end, doc.published, doc.pack) for s in doc.sentences
+    ]
+
+
+@component("numbers", needs=("sentences",), adds=("numbers",))
+def numbers(doc: Document) -> None:
+    """Numbers in digits and in words."""
+    doc.numbers = [find_numbers(doc.text, s.start, s.end, doc.pack) for s in doc.sentences]
+
+
+@component("figures", needs=("sentences", "gates", "dates", "numbers"), adds=("figures",))
+def figures(doc: Document) -> None:
+    """Casualty figures: numbers tied to a death or injury word, never those inside a date."""
+    doc.figures = [
+        find_figures(
+            doc.text,
+            sentence.start,
+            sentence.end,
+            found,
+            [(d.start, d.end) for d in dated],
+            doc.pack,
+            present,
+        )
+        for sentence, present, dated, found in zip(
+            doc.sentences, doc.gates, doc.dates, doc.numbers, strict=True
+        )
+    ]
+
+
+@component("actors", needs=("sentences", "gates"), adds=("actors",))
+def actors(doc: Document) -> None:
+    """Names of the sides ("Russian forces"): never places."""
+    text, pack = doc.text, doc.pack
+    doc.actors = [
+        [
+            (m.start(), m.end())
+            for lex in pack.actors
+            if could_match(lex.gate, present)
+            for m in lex.regex.finditer(text, sentence.start, sentence.end)
+        ]
+        for sentence, present in zip(doc.sentences, doc.gates, strict=True)
+    ]
+
+
+@component("places", needs=("sentences", "triggers", "people", "actors"), adds=("places",))
+def places(doc: Document) -> None:
+    """Place names, less people's and actors' names, trigger words ("Grad" rockets) and
+    names that stand for a side ("Kiev says")."""
+    text, pack = doc.text, doc.pack
+    found: list[list[PlaceSpan]] = []
+    for index, sentence in enumerate(doc.sentences):
+        taken = doc.people[index] + doc.actors[index]
+        hits = doc.triggers[index]
+        spans = [
+            span
+            for span in spot_places(text, sentence.start, sentence.end, doc.gazetteer)
+            if not any(a < span.end and span.start < b for a, b in taken)
+            and not any(_trigger_word(span, t) for t in hits)
+        ]
+        found.append([span for span in spans if not _names_a_party(text, span, sentence, pack)])
+    doc.places = found
+
+
+def _trigger_word(span: PlaceSpan, trigger: TriggerHit) -> bool:
+    """Whether a place span is one of a trigger's own words ("Grad" rockets); a place that a
+    trigger merely spans with words on both sides ("police in Kursk detained") stays a place."""
+    overlaps = trigger.start < span.end and span.start < trigger.end
+    return overlaps and not (trigger.start < span.start and span.end < trigger.end)
+
+
+# A headline names its source last, after a colon or a spaced dash: "... killed in the east: Kiev".
+_SOURCE_SEPARATOR = re.compile(r"(?::|\s[-–—])\s*$")
+
+
+def _names_a_party(text: str, span: PlaceSpan, sentence: Sentence, pack: LanguagePack) -> bool:
+    """Whether a place name stands for a side rather than a place: "Kiev says", "two Kiev
+    soldiers", "Kyiv's aggression", "pro-Kiev troops", or a headline's closing source ("...
+    killed in the east: Kiev"). Countries are kept: they still say which country a report is
+    about."""
+    if any(c.kind == "country" for c in span.candidates):
+        return False
+    roles = pack.place_roles
+    after = text[span.end : sentence.end]
+    possessive = pack.grammar.possessive.match(after)
+    following = after[possessive.end() :] if possessive else after
+    following = following.lstrip()
+    if not roles["title_after"].match(following) and roles["party_after"].match(following):
+        return True
+    before = text[max(sentence.start, span.start - 30) : span.start]
+    if place_role_at_end(pack, "party_before").search(before.removesuffix("-")):
+        return True  # (a prefix is joined by a hyphen: "pro-Kiev")
+    if not _SOURCE_SEPARATOR.search(text[max(0, span.start - 5) : span.start]):
+        return False  # (the text is searched: the splitter may end a sentence at the colon)
+    if any(c.kind == "city_district" for c in span.candidates):
+        return False  # "Donetsk - Kirovskyi": a city and its district
+    tail = following.strip(" .!?\"'”»")
+    return not tail or bool(roles["party_after"].match(tail))
+
+
+@cache
+def place_role_at_end(pack: LanguagePack, role: str) -> re.Pattern[str]:
+    """A place role's words ending a window ("25 km from"), compiled once per pack; matched
+    case-sensitively, as the role's own pattern text says."""
+    return re.compile(r"(?:" + pack.place_roles[role].pattern + r")\s*$")
+
+
+@component("mood", needs=("sentences", "dates", "figures"), adds=("mood",))
+def mood(doc: Document) -> None:
+    """Background ("fighting has gone on since May"), claims and denials."""
+    text, pack = doc.text, doc.pack
+    found: list[Mood] = []
+    for sentence, dated, counted in zip(doc.sentences, doc.dates, doc.figures, strict=True):
+        s, e = sentence.start, sentence.end
+        cue = pack.background_cue.search(text, s, e)
+        background = bool(cue) or any(d.since for d in dated)
+        found.append(
+            Mood(
+                background=background
+                and not counted
+                and not _dated_to_a_day(dated, cue.start() if cue else e),
+                claim=bool(pack.claim_cue.search(text, s, e)),
+                denial=bool(pack.denial_cue.search(text, s, e)),
+            )
+        )
+    doc.mood = found
+
+
+def _dated_to_a_day(dates: list[TimeExpression], cue_start: int) -> bool:
+    """ "Fighting goes on; today our units repelled 12 attacks" and "On 2 November, forces
+    continued to loot the town" are news of that day, not background; a day after the cue
+    ("has continued since the offensive began on May 10") dates the background itself."""
+    return any(
+        (d.relative and d.rule in ("today", "yesterday", "overnight"))
+        or (
+            not d.relative
+            and d.precision == "day"
+            and not d.since
+            and d.date_end is None
+            and d.end <= cue_start
+        )
+        for d in dates
+    )
+
+
+@component("group_totals", needs=("sentences", "numbers", "figures"))
+def group_totals(doc: Document) -> None:
+    """ "A family of four lived there ... All of them died": a figure for the sentence that
+    says the counted group died or was hurt, added to its figures."""
+    add_group_totals(
+        doc.text,
+        [(s.start, s.end) for s in doc.sentences],
+        doc.figures,
+        doc.numbers,
+        doc.pack,
+    )
+
+
+PIPELINE = Pipeline(
+    [
+        sentences,
+        gates,
+        triggers,
+        speaker_names,
+        people,
+        attribution,
+        dates,
+        numbers,
+        figures,
+        actors,
+        places,
+        mood,
+        group_totals,
+    ]
+)
