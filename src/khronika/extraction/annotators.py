@@ -11,7 +11,12 @@ import re
 from collections.abc import Set as AbstractSet
 from functools import cache
 
-from khronika.extraction.attribution import attribute, person_spans
+from khronika.extraction.attribution import (
+    Attributor,
+    find_people,
+    find_speakers,
+    statement_at,
+)
 from khronika.extraction.casualties import find_figures
 from khronika.extraction.casualties import group_totals as add_group_totals
 from khronika.extraction.document import Document, Mood, Pipeline, TriggerHit, component
@@ -68,36 +73,44 @@ def _hypothetical(text: str, sentence_start: int, match: re.Match[str], pack: La
     return bool(pack.hypothetical.search(clauses[-1]))
 
 
-@component("speaker_names", needs=("triggers", "gates"))
-def speaker_names(doc: Document) -> None:
-    """A gate: "Ukraine's Air Force said": a speaker's name is no air strike."""
-    text, pack = doc.text, doc.pack
-    for index, sentence in enumerate(doc.sentences):
-        found = doc.triggers[index]
-        if not found:
-            continue
-        present = doc.gates[index]
-        speakers = [
-            (m.start(), m.end())
-            for lex in pack.speakers
-            if could_match(lex.gate, present)
-            for m in lex.regex.finditer(text, sentence.start, sentence.end)
-        ]
-        doc.triggers[index] = [
-            t for t in found if not any(a <= t.start and t.end <= b for a, b in speakers)
-        ]
-
-
 @component("people", needs=("sentences",), adds=("people",))
 def people(doc: Document) -> None:
-    """People's names introduced by a title ("Governor Oleh Synyehubov")."""
-    doc.people = [person_spans(doc.text, s, doc.pack) for s in doc.sentences]
+    """People's names introduced by a title ("Governor Oleh Synyehubov"): read once, for
+    attribution (who is known by surname later) and for places (a name is never a place)."""
+    doc.people = [find_people(doc.text, s, doc.pack) for s in doc.sentences]
 
 
-@component("attribution", needs=("sentences", "gates"), adds=("attributions",))
+@component(
+    "attribution",
+    needs=("sentences", "gates", "triggers", "people"),
+    adds=("attributions", "speakers"),
+)
 def attribution(doc: Document) -> None:
-    """Who says so: each sentence's speaker and channel."""
-    doc.attributions = attribute(doc.text, doc.sentences, doc.pack, doc.gates)
+    """Who says so: each sentence's speaker and channel. The speakers it names are looked
+    up once, where a statement or a trigger needs them, and kept for ``speaker_names``."""
+    text, pack = doc.text, doc.pack
+    reader = Attributor(text, pack)
+    doc.attributions, doc.speakers = [], []
+    for index, sentence in enumerate(doc.sentences):
+        present = doc.gates[index]
+        verb_at = statement_at(text, sentence, pack)
+        needed = verb_at is not None or bool(doc.triggers[index])
+        speakers = find_speakers(text, sentence, pack, present) if needed else []
+        doc.speakers.append(speakers)
+        doc.attributions.append(
+            reader.read(sentence, doc.people[index], verb_at, speakers, present)
+        )
+
+
+@component("speaker_names", needs=("triggers", "speakers"))
+def speaker_names(doc: Document) -> None:
+    """A gate: "Ukraine's Air Force said": a speaker's name is no air strike."""
+    for index, found in enumerate(doc.triggers):
+        names = doc.speakers[index]
+        if found and names:
+            doc.triggers[index] = [
+                t for t in found if not any(n.start <= t.start and t.end <= n.end for n in names)
+            ]
 
 
 @component("dates", needs=("sentences",), adds=("dates",))
@@ -155,7 +168,7 @@ def places(doc: Document) -> None:
     text, pack = doc.text, doc.pack
     found: list[list[PlaceSpan]] = []
     for index, sentence in enumerate(doc.sentences):
-        taken = doc.people[index] + doc.actors[index]
+        taken = [(p.start, p.end) for p in doc.people[index]] + doc.actors[index]
         hits = doc.triggers[index]
         spans = [
             span
@@ -266,9 +279,9 @@ PIPELINE = Pipeline(
         sentences,
         gates,
         triggers,
-        speaker_names,
         people,
         attribution,
+        speaker_names,
         dates,
         numbers,
         figures,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from khronika.extraction.sentences import Sentence
-from khronika.lang import LanguagePack, could_match
+from khronika.lang import LanguagePack, Lexeme, could_match
 
 
 @dataclass(frozen=True)
@@ -66,61 +66,132 @@ class _Speaker:
     side: str | None = None
 
 
+@dataclass(frozen=True)
+class NamedPerson:
+    """A person's name in a sentence: after a title ("Governor Oleh Synyehubov", role
+    "Governor") or, where the pack says so, any capitalised name (role None)."""
+
+    start: int
+    end: int
+    name: str
+    role: str | None
+
+
+@dataclass(frozen=True)
+class SpeakerName:
+    """An institution from the pack's speaker lexicon, named in a sentence."""
+
+    start: int
+    end: int
+    lexeme: Lexeme
+
+
+def statement_at(text: str, sentence: Sentence, pack: LanguagePack) -> int | None:
+    """Where the sentence says who said it: its reporting verb ("said"), else a signature
+    (see ``_signature_at``); None when it reports no statement."""
+    verb = pack.reporting_verbs.search(text, sentence.start, sentence.end)
+    return verb.start() if verb else _signature_at(text, sentence)
+
+
+def find_speakers(
+    text: str, sentence: Sentence, pack: LanguagePack, present: AbstractSet[str] | None = None
+) -> list[SpeakerName]:
+    """The pack's speakers named in the sentence, in the lexicon's order."""
+    return [
+        SpeakerName(m.start(), m.end(), lex)
+        for lex in pack.speakers
+        if present is None or could_match(lex.gate, present)
+        for m in lex.regex.finditer(text, sentence.start, sentence.end)
+    ]
+
+
+class Attributor:
+    """Reads the sentences of one report in order: people introduced earlier are known by
+    surname later, and "he said" goes to the last speaker."""
+
+    def __init__(self, text: str, pack: LanguagePack) -> None:
+        self.text = text
+        self.pack = pack
+        self.people: dict[str, _Person] = {}  # surname -> person introduced earlier
+        self.last: Attribution | None = None
+
+    def read(
+        self,
+        sentence: Sentence,
+        named: list[NamedPerson],
+        verb_at: int | None,
+        speakers: list[SpeakerName],
+        present: AbstractSet[str] | None = None,
+    ) -> Attribution | None:
+        """The sentence's attribution, from its people (``find_people``), where it reports a
+        statement (``statement_at``) and the speakers it names (``find_speakers``)."""
+        for person in named:
+            self.people.setdefault(person.name.split()[-1], _Person(person.name, person.role))
+        if verb_at is None:
+            return None
+        found = self._attribute(sentence, verb_at, speakers, present)
+        if found is not None:
+            self.last = found
+        return found
+
+    def _attribute(
+        self,
+        sentence: Sentence,
+        verb_at: int,
+        speakers: list[SpeakerName],
+        present: AbstractSet[str] | None,
+    ) -> Attribution | None:
+        text, pack, last = self.text, self.pack, self.last
+        channel = _channel(text, sentence, pack, present)
+        speaker = _known_speaker(verb_at, speakers)
+        if speaker is None:
+            speaker = _named_person(text, sentence, self.people, verb_at)
+        if speaker is None and last is not None and last.speaker:
+            pronoun = pack.grammar.pronoun.match(sentence.text)
+            if pronoun and sentence.start + pronoun.start(1) < verb_at:
+                start = sentence.start + pronoun.start(1)
+                return Attribution(
+                    last.speaker,
+                    channel,
+                    last.role,
+                    last.kind,
+                    start,
+                    start + 2,
+                    "pronoun",
+                    last.side,
+                )
+        if speaker is None:
+            return None
+        return Attribution(
+            speaker.name,
+            channel,
+            speaker.role,
+            speaker.kind,
+            speaker.start,
+            speaker.end,
+            speaker.rule,
+            speaker.side,
+        )
+
+
 def attribute(
     text: str,
     sentences: list[Sentence],
     pack: LanguagePack,
     presents: Sequence[AbstractSet[str]] | None = None,
 ) -> list[Attribution | None]:
-    """One attribution (or None) per sentence, in order."""
-    people: dict[str, _Person] = {}  # surname -> person introduced earlier
-    last: Attribution | None = None
+    """One attribution (or None) per sentence, in order (the ``attribution`` component does
+    the same over a Document's layers)."""
+    reader = Attributor(text, pack)
     result: list[Attribution | None] = []
     for index, sentence in enumerate(sentences):
         present = presents[index] if presents is not None else None
-        found = _attribute_sentence(text, sentence, pack, people, last, present)
-        result.append(found)
-        if found is not None:
-            last = found
+        verb_at = statement_at(text, sentence, pack)
+        speakers = find_speakers(text, sentence, pack, present) if verb_at is not None else []
+        result.append(
+            reader.read(sentence, find_people(text, sentence, pack), verb_at, speakers, present)
+        )
     return result
-
-
-def _attribute_sentence(
-    text: str,
-    sentence: Sentence,
-    pack: LanguagePack,
-    people: dict[str, _Person],
-    last: Attribution | None,
-    present: AbstractSet[str] | None = None,
-) -> Attribution | None:
-    verb = pack.reporting_verbs.search(text, sentence.start, sentence.end)
-    _learn_people(text, sentence, pack, people)
-    verb_at = verb.start() if verb else _signature_at(text, sentence)
-    if verb_at is None:
-        return None
-    channel = _channel(text, sentence, pack, present)
-    speaker = _known_speaker(text, sentence, pack, verb_at, present)
-    if speaker is None:
-        speaker = _named_person(text, sentence, people, verb_at)
-    if speaker is None and last is not None and last.speaker:
-        pronoun = pack.grammar.pronoun.match(sentence.text)
-        if pronoun and sentence.start + pronoun.start(1) < verb_at:
-            start = sentence.start + pronoun.start(1)
-            return Attribution(
-                last.speaker, channel, last.role, last.kind, start, start + 2, "pronoun", last.side
-            )
-    if speaker is None:
-        return None
-    return Attribution(
-        speaker.name,
-        channel,
-        speaker.role,
-        speaker.kind,
-        speaker.start,
-        speaker.end,
-        speaker.rule,
-        speaker.side,
-    )
 
 
 _LEAD_SIGNATURE = re.compile(r"[^:.!?]{2,70}?:\s")  # "Минобороны России: ..."
@@ -148,45 +219,38 @@ def _channel(
     return None
 
 
-def _known_speaker(
-    text: str,
-    sentence: Sentence,
-    pack: LanguagePack,
-    verb_at: int,
-    present: AbstractSet[str] | None = None,
-) -> _Speaker | None:
+def _known_speaker(verb_at: int, speakers: list[SpeakerName]) -> _Speaker | None:
     """The institution nearest the reporting verb (its subject, or after "according to")."""
     best: tuple[int, _Speaker] | None = None
-    for lex in pack.speakers:
-        if present is not None and not could_match(lex.gate, present):
-            continue
-        for m in lex.regex.finditer(text, sentence.start, sentence.end):
-            before_verb = m.end() <= verb_at
-            distance = verb_at - m.end() if before_verb else m.start() - verb_at + 20
-            side = lex.extra.get("side")
-            speaker = _Speaker(
-                lex.value,
-                None,
-                str(lex.extra.get("kind", "official")),
-                m.start(),
-                m.end(),
-                "speaker-lexicon",
-                str(side) if side else None,
-            )
-            if best is None or distance < best[0]:
-                best = (distance, speaker)
+    for found in speakers:
+        lex = found.lexeme
+        before_verb = found.end <= verb_at
+        distance = verb_at - found.end if before_verb else found.start - verb_at + 20
+        side = lex.extra.get("side")
+        speaker = _Speaker(
+            lex.value,
+            None,
+            str(lex.extra.get("kind", "official")),
+            found.start,
+            found.end,
+            "speaker-lexicon",
+            str(side) if side else None,
+        )
+        if best is None or distance < best[0]:
+            best = (distance, speaker)
     return best[1] if best and best[0] < 160 else None
 
 
-def _learn_people(
-    text: str, sentence: Sentence, pack: LanguagePack, people: dict[str, _Person]
-) -> None:
+def find_people(text: str, sentence: Sentence, pack: LanguagePack) -> list[NamedPerson]:
+    """People's names introduced by a title (or known first names, where the pack lists
+    them): never places, even when a town shares the name ("President Volodymyr Zelenskyy",
+    "Governor Oleh Synyehubov"), and speakers to be known by surname later."""
     patterns = _name_patterns(pack)
+    found = []
     for title in pack.person_titles.finditer(text, sentence.start, sentence.end):
         after = patterns.person_after_title.match(text, title.end(), sentence.end)
         if not after:
             continue
-        name = after.group(1)
         role_before = patterns.role_before.search(text[sentence.start : title.start()])
         role = " ".join(
             part
@@ -196,28 +260,20 @@ def _learn_people(
             )
             if part
         )
-        people.setdefault(name.split()[-1], _Person(name, role[0].upper() + role[1:]))
+        found.append(
+            NamedPerson(after.start(1), after.end(1), after.group(1), role[0].upper() + role[1:])
+        )
     if patterns.anywhere is not None:
-        for match in patterns.anywhere.finditer(text, sentence.start, sentence.end):
-            people.setdefault(match.group(0).split()[-1], _Person(match.group(0), None))
+        found += [
+            NamedPerson(m.start(), m.end(), m.group(0), None)
+            for m in patterns.anywhere.finditer(text, sentence.start, sentence.end)
+        ]
+    return found
 
 
 def person_spans(text: str, sentence: Sentence, pack: LanguagePack) -> list[tuple[int, int]]:
-    """Spans of people's names introduced by a title (or known first names, where the pack
-    lists them): never places, even when a town shares the name ("President Volodymyr
-    Zelenskyy", "Governor Oleh Synyehubov")."""
-    patterns = _name_patterns(pack)
-    spans = []
-    for title in pack.person_titles.finditer(text, sentence.start, sentence.end):
-        after = patterns.person_after_title.match(text, title.end(), sentence.end)
-        if after:
-            spans.append((after.start(1), after.end(1)))
-    if patterns.anywhere is not None:
-        spans += [
-            (m.start(), m.end())
-            for m in patterns.anywhere.finditer(text, sentence.start, sentence.end)
-        ]
-    return spans
+    """The spans of ``find_people``'s names."""
+    return [(person.start, person.end) for person in find_people(text, sentence, pack)]
 
 
 def _named_person(

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol
 
-from khronika.extraction.attribution import Attribution
+from khronika.extraction.attribution import Attribution, NamedPerson, SpeakerName
 from khronika.extraction.casualties import RawFigure
 from khronika.extraction.numbers import NumberMatch
 from khronika.extraction.sentences import Sentence
@@ -57,8 +57,9 @@ class Document:
     sentences: list[Sentence] = field(default_factory=list)
     gates: list[AbstractSet[str]] = field(default_factory=list)  # gate literals present
     triggers: list[list[TriggerHit]] = field(default_factory=list)
-    people: list[list[tuple[int, int]]] = field(default_factory=list)  # people's names
+    people: list[list[NamedPerson]] = field(default_factory=list)
     attributions: list[Attribution | None] = field(default_factory=list)
+    speakers: list[list[SpeakerName]] = field(default_factory=list)  # institutions named
     dates: list[list[TimeExpression]] = field(default_factory=list)
     numbers: list[list[NumberMatch]] = field(default_factory=list)
     figures: list[list[RawFigure]] = field(default_factory=list)
