@@ -19,11 +19,19 @@ from khronika.extraction.attribution import (
 )
 from khronika.extraction.casualties import find_figures
 from khronika.extraction.casualties import group_totals as add_group_totals
-from khronika.extraction.document import Document, Mood, Pipeline, TriggerHit, component
+from khronika.extraction.document import (
+    ActorName,
+    Document,
+    EventPlace,
+    Mood,
+    Pipeline,
+    TriggerHit,
+    component,
+)
 from khronika.extraction.numbers import find_numbers
 from khronika.extraction.sentences import Sentence, split_sentences
 from khronika.lang import LanguagePack, could_match, fold_case, sentence_gates
-from khronika.places import PlaceSpan, spot_places
+from khronika.places import PlaceSpan, is_landmark, spot_places
 from khronika.time import TimeExpression, find_dates
 
 
@@ -113,12 +121,34 @@ def speaker_names(doc: Document) -> None:
             ]
 
 
-@component("dates", needs=("sentences",), adds=("dates",))
+@component("dates", needs=("sentences",), adds=("dates", "event_dates"))
 def dates(doc: Document) -> None:
-    """Dates, resolved against the publication date."""
+    """Dates, resolved against the publication date, and the one that dates the sentence's
+    event (not when it was said)."""
     doc.dates = [
         find_dates(doc.text, s.start, s.end, doc.published, doc.pack) for s in doc.sentences
     ]
+    doc.event_dates = [
+        _event_date(doc.text, sentence, found, doc.pack)
+        for sentence, found in zip(doc.sentences, doc.dates, strict=True)
+    ]
+
+
+def _event_date(
+    text: str, sentence: Sentence, dates: list[TimeExpression], pack: LanguagePack
+) -> TimeExpression | None:
+    """The sentence's first date that is not when the statement was made ("said on Sunday");
+    the statement's date only when it gives no other."""
+    said: list[TimeExpression] = []
+    for expr in dates:
+        if expr.since or expr.precision == "year":
+            continue
+        before = text[max(sentence.start, expr.start - 30) : expr.start]
+        if pack.grammar.said_before.search(before):
+            said.append(expr)
+            continue
+        return expr
+    return said[0] if said else None
 
 
 @component("numbers", needs=("sentences",), adds=("numbers",))
@@ -152,7 +182,7 @@ def actors(doc: Document) -> None:
     text, pack = doc.text, doc.pack
     doc.actors = [
         [
-            (m.start(), m.end())
+            ActorName(m.start(), m.end(), lex.value)
             for lex in pack.actors
             if could_match(lex.gate, present)
             for m in lex.regex.finditer(text, sentence.start, sentence.end)
@@ -168,7 +198,8 @@ def places(doc: Document) -> None:
     text, pack = doc.text, doc.pack
     found: list[list[PlaceSpan]] = []
     for index, sentence in enumerate(doc.sentences):
-        taken = [(p.start, p.end) for p in doc.people[index]] + doc.actors[index]
+        taken = [(p.start, p.end) for p in doc.people[index]]
+        taken += [(a.start, a.end) for a in doc.actors[index]]
         hits = doc.triggers[index]
         spans = [
             span
@@ -206,7 +237,7 @@ def _names_a_party(text: str, span: PlaceSpan, sentence: Sentence, pack: Languag
     if not roles["title_after"].match(following) and roles["party_after"].match(following):
         return True
     before = text[max(sentence.start, span.start - 30) : span.start]
-    if place_role_at_end(pack, "party_before").search(before.removesuffix("-")):
+    if _place_role_at_end(pack, "party_before").search(before.removesuffix("-")):
         return True  # (a prefix is joined by a hyphen: "pro-Kiev")
     if not _SOURCE_SEPARATOR.search(text[max(0, span.start - 5) : span.start]):
         return False  # (the text is searched: the splitter may end a sentence at the colon)
@@ -217,10 +248,66 @@ def _names_a_party(text: str, span: PlaceSpan, sentence: Sentence, pack: Languag
 
 
 @cache
-def place_role_at_end(pack: LanguagePack, role: str) -> re.Pattern[str]:
+def _place_role_at_end(pack: LanguagePack, role: str) -> re.Pattern[str]:
     """A place role's words ending a window ("25 km from"), compiled once per pack; matched
     case-sensitively, as the role's own pattern text says."""
     return re.compile(r"(?:" + pack.place_roles[role].pattern + r")\s*$")
+
+
+@component("event_places", needs=("sentences", "places"), adds=("event_places",))
+def event_places(doc: Document) -> None:
+    """Which places are where something happened: not places in titles ("Kharkiv Governor"),
+    regions, or reference points ("25 km from Kharkiv")."""
+    doc.event_places = [
+        _event_places(doc.text, sentence, spans, doc.pack)
+        for sentence, spans in zip(doc.sentences, doc.places, strict=True)
+    ]
+
+
+def _event_places(
+    text: str, s: Sentence, spans: list[PlaceSpan], pack: LanguagePack
+) -> list[EventPlace]:
+    out: list[EventPlace] = []
+    references: list[PlaceSpan] = []
+    previous_end = -10
+    for span in spans:
+        kinds = {c.kind for c in span.candidates}
+        follows_place = text[previous_end : span.start].strip() == ","
+        previous_end = span.end
+        if not kinds & {"settlement", "city_district"} or "country" in kinds:
+            continue  # "Russia": context, not the place of an event
+        if span.kind_hint == "admin1" or ("admin1" in kinds and follows_place):
+            continue  # "Donetsk region", "near Charivne, Zaporizhia": the region
+        after = text[span.end : min(s.end, span.end + 40)]
+        before = text[max(s.start, span.start - 60) : span.start]
+        quoted = before.endswith(("«", '"', "“")) and after.startswith(("»", '"', "”"))
+        if quoted and not any(is_landmark(c) for c in span.candidates):
+            continue  # a quoted name is a unit's or an operation's («Хортиця»), not a plant's
+        possessive = bool(pack.grammar.possessive.match(after))
+        if not possessive and pack.place_roles["title_after"].match(after.lstrip()):
+            continue
+        if pack.grammar.district_after.match(after) and "city_district" not in kinds:
+            continue  # "the Nikopol district": the raion around the town, not the town
+        if possessive and _followed_by_settlement(spans, span):
+            references.append(span)  # "Kherson's Antonivka suburb": Antonivka is the place
+            continue
+        if _place_role_at_end(pack, "reference_before").search(before):
+            references.append(span)
+            continue
+        near = bool(_place_role_at_end(pack, "near_before").search(before))
+        out.append(EventPlace(span, near, None))
+    if references and out:
+        out = [EventPlace(p.span, p.near, references[0]) for p in out]
+    return out
+
+
+def _followed_by_settlement(spans: list[PlaceSpan], span: PlaceSpan) -> bool:
+    following = next((s for s in spans if s.start > span.end), None)
+    if following is None or following.start - span.end > 4:
+        return False
+    return any(c.kind == "settlement" for c in following.candidates) and not any(
+        c.kind == "city_district" for c in following.candidates
+    )
 
 
 @component("mood", needs=("sentences", "dates", "figures"), adds=("mood",))
@@ -287,6 +374,7 @@ PIPELINE = Pipeline(
         figures,
         actors,
         places,
+        event_places,
         mood,
         group_totals,
     ]

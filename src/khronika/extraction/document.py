@@ -34,6 +34,24 @@ class TriggerHit:
 
 
 @dataclass(frozen=True)
+class ActorName:
+    """A side named in a sentence ("Russian forces"): ``value`` is the pack's name for it."""
+
+    start: int
+    end: int
+    value: str
+
+
+@dataclass
+class EventPlace:
+    """A place where something happened, as a sentence names it."""
+
+    span: PlaceSpan
+    near: bool  # "near Pokrovsk"
+    reference: PlaceSpan | None  # "about 25 km from Kharkiv"
+
+
+@dataclass(frozen=True)
 class Mood:
     """How a sentence tells what it tells."""
 
@@ -61,10 +79,12 @@ class Document:
     attributions: list[Attribution | None] = field(default_factory=list)
     speakers: list[list[SpeakerName]] = field(default_factory=list)  # institutions named
     dates: list[list[TimeExpression]] = field(default_factory=list)
+    event_dates: list[TimeExpression | None] = field(default_factory=list)  # when it happened
     numbers: list[list[NumberMatch]] = field(default_factory=list)
     figures: list[list[RawFigure]] = field(default_factory=list)
-    actors: list[list[tuple[int, int]]] = field(default_factory=list)  # actor names
+    actors: list[list[ActorName]] = field(default_factory=list)
     places: list[list[PlaceSpan]] = field(default_factory=list)
+    event_places: list[list[EventPlace]] = field(default_factory=list)
     mood: list[Mood] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -85,6 +105,9 @@ class Document:
                 claim=mood.claim,
                 denial=mood.denial,
                 present=present,
+                actors=actors,
+                event_places=event_places,
+                event_date=event_date,
             )
             for (
                 sentence,
@@ -92,9 +115,12 @@ class Document:
                 triggers,
                 attribution,
                 dates,
+                event_date,
                 numbers,
                 figures,
+                actors,
                 places,
+                event_places,
                 mood,
             ) in zip(
                 self.sentences,
@@ -102,9 +128,12 @@ class Document:
                 self.triggers,
                 self.attributions,
                 self.dates,
+                self.event_dates,
                 self.numbers,
                 self.figures,
+                self.actors,
                 self.places,
+                self.event_places,
                 self.mood,
                 strict=True,
             )
@@ -125,7 +154,10 @@ class SentenceFacts:
     background: bool
     claim: bool
     denial: bool
-    present: AbstractSet[str] = frozenset()  # gate literals in the sentence (lang.could_match)
+    present: AbstractSet[str]  # gate literals in the sentence (lang.could_match)
+    actors: list[ActorName]
+    event_places: list[EventPlace]
+    event_date: TimeExpression | None
 
     @property
     def main_trigger(self) -> TriggerHit | None:

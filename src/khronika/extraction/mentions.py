@@ -14,17 +14,22 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from khronika.extraction.annotators import PIPELINE, place_role_at_end
+from khronika.extraction.annotators import PIPELINE
 from khronika.extraction.casualties import RawFigure
 from khronika.extraction.confidence import Anchor, Signals, score
-from khronika.extraction.document import Document, Pipeline, SentenceFacts, TriggerHit
+from khronika.extraction.document import (
+    Document,
+    EventPlace,
+    Pipeline,
+    SentenceFacts,
+    TriggerHit,
+)
 from khronika.lang import LanguagePack, Trigger, could_match
 from khronika.places import (
     Gazetteer,
     PlaceContext,
     PlaceSpan,
     build_context,
-    is_landmark,
     names_several_units,
     resolve,
 )
@@ -81,13 +86,6 @@ _INTERVENTION = frozenset({"arrest", "arrest-by-authority", "protest-dispersed"}
 
 
 @dataclass
-class _EventPlace:
-    span: PlaceSpan
-    near: bool
-    reference: PlaceSpan | None  # "about 25 km from Kharkiv"
-
-
-@dataclass
 class Frame:
     """A mention under construction."""
 
@@ -112,53 +110,6 @@ def read_sentences(
 ) -> list[SentenceFacts]:
     """Everything the extractor needs from each sentence, read once: the pipeline's layers."""
     return pipeline(Document(report, pack, gazetteer, published)).facts()
-
-
-def _followed_by_settlement(spans: list[PlaceSpan], span: PlaceSpan) -> bool:
-    following = next((s for s in spans if s.start > span.end), None)
-    if following is None or following.start - span.end > 4:
-        return False
-    return any(c.kind == "settlement" for c in following.candidates) and not any(
-        c.kind == "city_district" for c in following.candidates
-    )
-
-
-def _event_places(text: str, facts: SentenceFacts, pack: LanguagePack) -> list[_EventPlace]:
-    """Places where something happened, not places in titles ("Kharkiv Governor") or
-    reference points ("25 km from Kharkiv")."""
-    out: list[_EventPlace] = []
-    references: list[PlaceSpan] = []
-    s = facts.sentence
-    previous_end = -10
-    for span in facts.places:
-        kinds = {c.kind for c in span.candidates}
-        follows_place = text[previous_end : span.start].strip() == ","
-        previous_end = span.end
-        if not kinds & {"settlement", "city_district"} or "country" in kinds:
-            continue  # "Russia": context, not the place of an event
-        if span.kind_hint == "admin1" or ("admin1" in kinds and follows_place):
-            continue  # "Donetsk region", "near Charivne, Zaporizhia": the region
-        after = text[span.end : min(s.end, span.end + 40)]
-        before = text[max(s.start, span.start - 60) : span.start]
-        quoted = before.endswith(("«", '"', "“")) and after.startswith(("»", '"', "”"))
-        if quoted and not any(is_landmark(c) for c in span.candidates):
-            continue  # a quoted name is a unit's or an operation's («Хортиця»), not a plant's
-        possessive = bool(pack.grammar.possessive.match(after))
-        if not possessive and pack.place_roles["title_after"].match(after.lstrip()):
-            continue
-        if pack.grammar.district_after.match(after) and "city_district" not in kinds:
-            continue  # "the Nikopol district": the raion around the town, not the town
-        if possessive and _followed_by_settlement(facts.places, span):
-            references.append(span)  # "Kherson's Antonivka suburb": Antonivka is the place
-            continue
-        if place_role_at_end(pack, "reference_before").search(before):
-            references.append(span)
-            continue
-        near = bool(place_role_at_end(pack, "near_before").search(before))
-        out.append(_EventPlace(span, near, None))
-    if references and out:
-        out = [_EventPlace(p.span, p.near, references[0]) for p in out]
-    return out
 
 
 class MentionBuilder:
@@ -202,7 +153,7 @@ class MentionBuilder:
         trigger = facts.main_trigger
         if trigger is None and not facts.figures:
             return
-        places = _event_places(self.text, facts, self.pack)
+        places = facts.event_places
         if facts.background and trigger is not None:
             self._background(facts, trigger, places)
             return
@@ -227,13 +178,13 @@ class MentionBuilder:
             frame.triggers.extend(facts.triggers)
             frame.facts.append(facts)
             if frame.date_expr is None:
-                frame.date_expr = _event_date(facts, self.text, self.pack)
+                frame.date_expr = facts.event_date
         first.figures.extend((f, facts) for f in facts.figures)
         first.weapons.extend(self._weapons(facts))
         self.current = first
 
-    def _frames_for(self, facts: SentenceFacts, places: list[_EventPlace]) -> list[Frame]:
-        date_expr = _event_date(facts, self.text, self.pack)
+    def _frames_for(self, facts: SentenceFacts, places: list[EventPlace]) -> list[Frame]:
+        date_expr = facts.event_date
         if not places:
             s = facts.sentence
             separate = self.pack.new_event_cue.match(self.text, s.start, s.end)
@@ -254,7 +205,7 @@ class MentionBuilder:
                 frames.append(frame)
         return frames
 
-    def _frame_for_places(self, places: list[_EventPlace], create: bool) -> Frame | None:
+    def _frame_for_places(self, places: list[EventPlace], create: bool) -> Frame | None:
         for place in places:
             resolved = self._resolve(place)
             key = resolved.gazetteer_id or resolved.name.lower()
@@ -273,7 +224,7 @@ class MentionBuilder:
             return frame
         return None
 
-    def _resolve(self, place: _EventPlace) -> Place:
+    def _resolve(self, place: EventPlace) -> Place:
         span = place.span
         evidence = Evidence(self.report.id, span.start, span.end, span.surface, "gazetteer+context")
         resolved = resolve(span, self.context, evidence)
@@ -292,14 +243,14 @@ class MentionBuilder:
         return frame
 
     def _background(
-        self, facts: SentenceFacts, trigger: TriggerHit, places: list[_EventPlace]
+        self, facts: SentenceFacts, trigger: TriggerHit, places: list[EventPlace]
     ) -> None:
         place = self._resolve(places[0]) if places else self._admin_place(facts)
         frame = self._new_frame(place, True)
         frame.triggers.extend(facts.triggers)
         frame.facts.append(facts)
         since = next((d for d in facts.dates if d.since), None)
-        frame.date_expr = since or _event_date(facts, self.text, self.pack)
+        frame.date_expr = since or facts.event_date
 
     def _admin_place(self, facts: SentenceFacts) -> Place | None:
         for span in facts.places:
@@ -527,7 +478,7 @@ class MentionBuilder:
     def _report_date(self) -> TimeExpression | None:
         """The date of the report's lede, for frames whose own sentences give none."""
         for facts in self.facts[:3]:
-            expr = _event_date(facts, self.text, self.pack)
+            expr = facts.event_date
             if expr is not None and not facts.background:
                 return expr
         return None
@@ -544,7 +495,7 @@ class MentionBuilder:
         """A placeless main event takes the report's first event place, else the first raion
         it names ("в Глушковском районе": the raion's centre), else its region."""
         for facts in self.facts:
-            places = _event_places(self.text, facts, self.pack)
+            places = facts.event_places
             if places:
                 return self._resolve(places[0])
         for facts in self.facts:
@@ -563,12 +514,7 @@ class MentionBuilder:
     def _actors(self, frame: Frame) -> tuple[str | None, str | None]:
         names: list[str] = []
         for facts in frame.facts:
-            s = facts.sentence
-            hits = sorted(
-                (m.start(), lex.value)
-                for lex in self.pack.actors
-                for m in lex.regex.finditer(self.text, s.start, s.end)
-            )
+            hits = sorted((actor.start, actor.value) for actor in facts.actors)
             for _, value in hits:
                 if value not in names:
                     names.append(value)
@@ -776,21 +722,6 @@ def _as_intervention(hit: TriggerHit) -> TriggerHit:
         strength=hit.trigger.strength,
     )
     return TriggerHit(trigger, hit.start, hit.end)
-
-
-def _event_date(facts: SentenceFacts, text: str, pack: LanguagePack) -> TimeExpression | None:
-    """The sentence's first date that is not when the statement was made ("said on Sunday");
-    the statement's date only when it gives no other."""
-    said: list[TimeExpression] = []
-    for expr in facts.dates:
-        if expr.since or expr.precision == "year":
-            continue
-        before = text[max(facts.sentence.start, expr.start - 30) : expr.start]
-        if pack.grammar.said_before.search(before):
-            said.append(expr)
-            continue
-        return expr
-    return said[0] if said else None
 
 
 def _report_day(facts: list[SentenceFacts], published: date | None) -> date | None:
