@@ -523,6 +523,8 @@ def group_totals(
     """ "A family of four lived there ... All of them died", "родину з 5 осіб ... Усі вони
     загинули": a group counted once and then said to have died (or been hurt) as a whole. The
     figure is added to the sentence that says so, with the count's span as its evidence."""
+    if not sentences or pack.group_whole.search(text, sentences[0][0], sentences[-1][1]) is None:
+        return  # most reports say nothing of a group as a whole: one search decides
     size: NumberMatch | None = None
     for (start, end), found, counted in zip(sentences, figures, numbers, strict=True):
         whole = pack.group_whole.search(text, start, end)

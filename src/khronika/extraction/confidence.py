@@ -114,14 +114,15 @@ def score(text: str, signals: Signals, pack: LanguagePack) -> Confidence:
         add(_COUNTED)
     if signals.targets:
         add(_TARGET)
-    factual = [
-        (s, e)
-        for s, e in sentences
-        if _found(cues["happened"], text, s, e)
+    chosen = signals.chosen_sentence
+    moods_in_chosen = chosen is not None and any(_found(cues[k], text, *chosen) for k in _MOOD)
+    factual = moods_in_chosen and any(  # asked only when a mood could hold through the chosen
+        _found(cues["happened"], text, s, e)
         and not any(_found(cues[kind], text, s, e) for kind in _MOOD)
-    ]
+        for s, e in sentences
+    )
     for kind, step in _MOOD.items():
-        holds = _mood_holds(text, cues[kind], signals, bool(factual))
+        holds = _mood_holds(text, cues[kind], signals, factual)
         if kind == "aggregate":
             holds = (holds and not _superlative(text, cues, signals)) or _war_scale(
                 text, cues[kind], signals
