@@ -1,4 +1,4 @@
-"""The extraction components, in the order they run: each adds one layer to a ``Document``.
+"""The extraction components, in the order they run: each adds its layers to a ``Document``.
 
 ``PIPELINE`` is the order. It matters where one layer is read to make another: places leave
 out people's and actors' names and trigger words, and a sentence is background only while it

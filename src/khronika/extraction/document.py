@@ -2,10 +2,11 @@
 
 Extraction runs an ordered list of named components over one Document (spaCy's shape). Each
 component reads the layers of the components before it and adds its own, one entry per
-sentence: sentences, gates, triggers, people, attribution, dates, numbers, figures, actors,
-places, mood. The mention builder reads the layers (as ``SentenceFacts``, one per sentence)
-and never the text's patterns, so a new gate or signal is one more component with its own
-tests, not a change inside the builder. The components themselves are in ``annotators``.
+sentence: sentences, gates, triggers, people, attributions and speakers, dates and event
+dates, numbers, figures, actors, places and event places, mood. A gate adds no layer: it
+takes entries out of one. The mention builder reads the layers (as ``SentenceFacts``, one per
+sentence), so a new gate or signal is one more component with its own tests, not a change
+inside the builder. The components themselves are in ``annotators``.
 """
 
 from __future__ import annotations
