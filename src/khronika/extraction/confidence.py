@@ -149,13 +149,8 @@ def _war_scale(text: str, cue: re.Pattern[str], signals: Signals) -> bool:
     of the war, ... With them, troops shelled ...")."""
     if signals.largest_count >= WAR_SCALE_COUNT:
         return True
-    previous, chosen = signals.previous_sentence, signals.chosen_sentence
-    return (
-        previous is not None
-        and chosen is not None
-        and not signals.dated
-        and _found(cue, text, *previous)
-    )
+    previous = signals.previous_sentence  # (set only beside a chosen sentence)
+    return previous is not None and not signals.dated and _found(cue, text, *previous)
 
 
 def _mood_holds(text: str, cue: re.Pattern[str], signals: Signals, factual: bool) -> bool:

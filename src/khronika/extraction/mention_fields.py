@@ -9,7 +9,6 @@ report's first event place.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from datetime import date
 
 from khronika.extraction.confidence import Anchor, Signals, score
@@ -116,7 +115,15 @@ class MentionFields:
         targets: list[Target],
     ) -> Signals:
         """What the confidence score reads of a mention (confidence.py)."""
-        signals = Signals(
+        chosen_sentence = next(
+            (
+                (f.sentence.start, f.sentence.end)
+                for f in frame.facts
+                if f.sentence.start <= chosen.start < f.sentence.end
+            ),
+            None,
+        )
+        return Signals(
             anchor=_anchor(place, frame, self.text, self.pack),
             sub_event_type=sub_event_type,
             trigger_texts=[self.text[t.start : t.end] for t in frame.triggers],
@@ -128,23 +135,12 @@ class MentionFields:
             trigger_sentences=[
                 (f.sentence.start, f.sentence.end) for f in frame.facts if f.main_trigger
             ],
-            chosen_sentence=next(
-                (
-                    (f.sentence.start, f.sentence.end)
-                    for f in frame.facts
-                    if f.sentence.start <= chosen.start < f.sentence.end
-                ),
-                None,
-            ),
-        )
-        signals = replace(
-            signals,
-            previous_sentence=self._sentence_before(signals.chosen_sentence),
+            chosen_sentence=chosen_sentence,
+            previous_sentence=self._sentence_before(chosen_sentence),
             largest_count=max(
                 [f.value or 0 for f in figures] + [w.count or 0 for w in frame.weapons] + [0]
             ),
         )
-        return signals
 
     def _sentence_before(self, sentence: tuple[int, int] | None) -> tuple[int, int] | None:
         if sentence is None:

@@ -309,7 +309,12 @@ class LanguagePack:
     time_words: dict[str, re.Pattern[str]]
     grammar: Grammar
     confidence: dict[str, re.Pattern[str]]  # happened, unreal, aggregate, figurative
-    compass_words: frozenset[str]
+    place_word_sets: dict[str, frozenset[str]]  # [place_words]: prepositions, compass, ...
+
+    @property
+    def compass_words(self) -> frozenset[str]:
+        """Directions between a preposition and a country ("in eastern Ukraine")."""
+        return self.place_word_sets["compass"]
 
 
 def _rx(pattern: str, case: bool = False) -> re.Pattern[str]:
@@ -403,7 +408,9 @@ def load_pack(code: str) -> LanguagePack:
         time_words={k: _alternation(v) for k, v in data["time"]["words"].items()},
         grammar=_grammar(data["grammar"]),
         confidence={k: _alternation(v) for k, v in data["confidence"].items()},
-        compass_words=frozenset(data["place_words"]["compass"].lower().split()),
+        place_word_sets={
+            k: frozenset(str(v).lower().split()) for k, v in data["place_words"].items()
+        },
     )
 
 
@@ -425,26 +432,19 @@ class PlaceWords:
     town_of: frozenset[str]  # "the town of (X)"
     town_after: frozenset[str]  # "(X) city"
     area: frozenset[str]  # "area", "мікрорайон"
-
-    @property
-    def after_name(self) -> frozenset[str]:
-        """Words after a name that say it is a settlement or an area."""
-        return self.village_after | self.town_after | self.area
-
-    @property
-    def kinds(self) -> frozenset[str]:
-        """Every word after a name that names a kind of place."""
-        return self.admin1_after | self.district_after | self.after_name
+    after_name: frozenset[str]  # village_after | town_after | area: a settlement or an area
+    kinds: frozenset[str]  # every word after a name that names a kind of place
 
 
 @cache
 def place_words() -> PlaceWords:
-    """The place words of all packs, merged."""
-    tables = [_place_table(code) for code in SUPPORTED]
+    """The place words of all packs, merged (the spotter asks them per token: built once)."""
+    packs = [load_pack(code) for code in SUPPORTED]
 
     def union(key: str) -> frozenset[str]:
-        return frozenset(w for table in tables for w in table[key].lower().split())
+        return frozenset().union(*(pack.place_word_sets[key] for pack in packs))
 
+    after_name = union("village_after") | union("town_after") | union("area")
     return PlaceWords(
         prepositions=union("prepositions"),
         vague=union("vague"),
@@ -458,6 +458,8 @@ def place_words() -> PlaceWords:
         town_of=union("town_of"),
         town_after=union("town_after"),
         area=union("area"),
+        after_name=after_name,
+        kinds=union("admin1_after") | union("district_after") | after_name,
     )
 
 
@@ -467,8 +469,3 @@ def facility_nouns() -> re.Pattern[str]:
     ("Маріупольському драмтеатру") it says the town is where the thing stands."""
     patterns = [lex.regex.pattern for code in SUPPORTED for lex in load_pack(code).targets]
     return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
-
-
-def _place_table(code: str) -> dict[str, str]:
-    data = tomllib.loads((PACK_DIR / f"{code}.toml").read_text(encoding="utf-8"))
-    return {k: str(v) for k, v in data["place_words"].items()}

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from khronika.lang import facility_nouns, place_words
 from khronika.places.gazetteer import (
     ADMIN1,
+    COUNTRY,
     FOCUS_COUNTRIES,
     SETTLEMENT,
     Candidate,
@@ -36,7 +37,6 @@ _JOINERS = frozenset(
 _WORD_AFTER = re.compile(r"\s*([^\W\d_][\w'’ʼ]*)")
 _LETTER = re.compile(r"[^\W\d_]")
 _WORD_JOINERS = "'’ʼ-"  # inside a word between letters: "Kryvyi Rih's", "al-Shabaab"
-_ASCII_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 _BETWEEN_PLACES = re.compile(r",? [\w -]{0,40}, ")
 
 # A lone name with no place preposition whose every candidate is a settlement this small and
@@ -144,7 +144,7 @@ def _inflected_common_word(text: str, start: int, span: PlaceSpan, places: Gazet
     if " " in surface or not is_cyrillic(surface) or span.kind_hint is not None:
         return False
     settlements = [c for c in span.candidates if c.kind == SETTLEMENT]
-    if not settlements or any(c.kind == "country" for c in span.candidates):
+    if not settlements or any(c.kind == COUNTRY for c in span.candidates):
         return False
     if any(c.population >= _COMMON_WORD_POPULATION for c in settlements):
         return False
@@ -380,7 +380,7 @@ def _hint(text: str, start: int, end: int) -> str | None:
     if after in words.district_after:
         return "district"
     before = _letters_before(text, start)
-    of = _word_before(text, text.rfind("of", 0, start)) if before == "of" else None
+    of = _letters_before(text, text.rfind("of", 0, start)) if before == "of" else None
     if before in words.village_before or of in words.village_of or after in words.village_after:
         return "village"
     if before in words.town_before or of in words.town_of or after in words.town_after:
@@ -439,16 +439,6 @@ def _word_after(text: str, end: int) -> str | None:
     first."""
     match = _WORD_AFTER.match(text, end, end + 40)
     return match.group(1).lower() if match else None
-
-
-def _word_before(text: str, start: int) -> str | None:
-    """The ASCII word ending before ``start``, lowercased, within the 40 characters before it
-    (as a slice: a negative ``start`` counts from the end)."""
-    window = text[max(0, start - 40) : start].rstrip()
-    first = len(window)
-    while first and window[first - 1] in _ASCII_LETTERS:
-        first -= 1
-    return window[first:].lower() or None
 
 
 def _letters_before(text: str, start: int) -> str | None:
