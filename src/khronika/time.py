@@ -109,9 +109,6 @@ def find_dates(
     return result
 
 
-_POSSESSIVE = re.compile(r"['’]s\b")
-
-
 def _mark_since(
     text: str, expr: TimeExpression, pats: _Patterns, pack: LanguagePack
 ) -> TimeExpression:
@@ -120,7 +117,7 @@ def _mark_since(
         return expr
     said = text[expr.start : expr.end]
     if expr.rule == "weekday" and (
-        _POSSESSIVE.search(said)
+        (pack.weekday_possessive is not None and pack.weekday_possessive.search(said))
         or any(w in pack.attributive_weekdays for w in said.lower().split())
     ):
         return expr  # "the toll from Wednesday's strike": that day's event, not a start

@@ -277,6 +277,7 @@ class LanguagePack:
     months: dict[str, int]
     weekdays: dict[str, int]
     attributive_weekdays: frozenset[str]  # "понеділкового (удару)": the event's own day
+    weekday_possessive: re.Pattern[str] | None  # "Monday's (strike)": the same in English
     triggers: tuple[Trigger, ...]
     killed: re.Pattern[str]
     injured: re.Pattern[str]
@@ -374,6 +375,11 @@ def load_pack(code: str) -> LanguagePack:
             for k, v in data["time"][table].items()
         },
         attributive_weekdays=frozenset(k.lower() for k in data["time"]["weekday_attributive"]),
+        weekday_possessive=(
+            re.compile(data["time"]["weekday_possessive"] + r"\b")
+            if data["time"]["weekday_possessive"]
+            else None
+        ),
         triggers=_triggers(data["triggers"]),
         killed=_alternation(cas["killed"]),
         injured=_alternation(cas["injured"]),
