@@ -185,14 +185,14 @@ def test_ingest_stores_skips_and_retries(
     path = str(tmp_path / "k.db")
     assert main(["ingest", "--db", path, str(inputs)]) == 1
     err = capsys.readouterr().err.splitlines()
-    assert err[0] == "3 reports read: 2 new, 0 unchanged, 1 failed; 3 events stored"
+    assert err[0] == "3 reports read: 2 new, 0 unchanged, 1 failed; 3 mentions stored and linked"
     assert err[1:] == [
         f"{inputs / 'broken.txt'}: extraction failed: RuntimeError: tokenizer gave up"
     ]
 
     assert main(["ingest", "--db", path, str(inputs)]) == 0
     assert capsys.readouterr().err.splitlines() == [
-        "3 reports read: 0 new, 3 unchanged, 0 failed; 0 events stored"
+        "3 reports read: 0 new, 3 unchanged, 0 failed; 0 mentions stored and linked"
     ]
 
     assert main(["reports", "--db", path, "--failed"]) == 0
@@ -209,7 +209,7 @@ def test_ingest_stores_skips_and_retries(
     monkeypatch.setattr(pipeline, "extract_report", forgiving)
     assert main(["ingest", "--db", path, "--retry-failed"]) == 0
     assert capsys.readouterr().err.splitlines() == [
-        "retried: 1 reports read: 1 new, 0 unchanged, 0 failed; 1 events stored"
+        "retried: 1 reports read: 1 new, 0 unchanged, 0 failed; 1 mentions stored and linked"
     ]
     assert main(["reports", "--db", path]) == 0
     captured = capsys.readouterr()
@@ -315,8 +315,8 @@ def test_show_gives_the_evidence_of_each_field(
 def test_show_unknown_id_suggests_similar_ones(
     db: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["show", "--db", str(db), "e-"]) == 1
+    assert main(["show", "--db", str(db), "ev-"]) == 1
     line = one_error_line(capsys.readouterr().err)
-    assert "no event with id 'e-'" in line and "ids starting so: e-" in line
+    assert "no event with id 'ev-'" in line and "ids starting so: ev-" in line
     assert main(["show", "--db", str(db), "zzz"]) == 1
     assert one_error_line(capsys.readouterr().err).endswith("no event with id 'zzz'")

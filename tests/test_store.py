@@ -12,11 +12,12 @@ from pathlib import Path
 import pytest
 
 from khronika.ingest_run import ingest, retry_failed
-from khronika.pipeline import Extraction
+from khronika.linking import Linker
 from khronika.records import (
     Casualties,
     Event,
     Evidence,
+    Extraction,
     Figure,
     Place,
     Report,
@@ -126,24 +127,34 @@ def stored_with(
 ) -> Report:
     report = make_report(text)
     assert store.add_report(report)
-    store.save_extraction(Extraction(report, list(events), list(background)))
+    Linker(store).update(store.save_extraction(Extraction(report, list(events), list(background))))
     return report
 
 
-def test_round_trip_keeps_report_and_event_json(store: Store) -> None:
+def test_round_trip_keeps_report_mention_and_event(store: Store) -> None:
     report = make_report("A missile hit Kharkiv; seven were killed.", "Strike on Kharkiv", "a.txt")
     event = make_event(report.id, killed=(5, 7), injured=(16, 20))
     assert store.add_report(report)
     assert store.report_status(report.id) == "pending"
-    assert store.save_extraction(Extraction(report, [event])) == 1
+    saved = store.save_extraction(Extraction(report, [event]))
+    assert (saved.count, saved.added, saved.removed) == (1, [f"{report.id}#1.0"], [])
+    Linker(store).update(saved)
 
     stored = store.get_report(report.id)
     assert stored is not None
     assert stored.report == report
-    assert (stored.status, stored.error) == ("done", None)
-    assert store.get_event(event.id) == event.to_dict()
+    assert (stored.status, stored.error, stored.revision) == ("done", None, 1)
+    [mention] = store.mentions_of_report(report.id)
+    assert {k: mention[k] for k in event.to_dict() if k != "id"} == {
+        k: v for k, v in event.to_dict().items() if k != "id"
+    }
+    assert mention["said_at"] == report.published.isoformat()  # type: ignore[union-attr]
+    [linked] = store.query_events()
+    assert mention["event_id"] == linked["id"]
+    assert store.get_event(linked["id"]) == linked
     assert store.get_event("e-missing") is None
-    figures = store.figures(event.id)
+    assert linked["report_ids"] == [report.id] and linked["n_reports"] == 1
+    figures = store.figures(linked["id"])
     assert [(f["kind"], f["value"]) for f in figures] == [
         ("killed", 5),
         ("killed", 7),
@@ -157,6 +168,8 @@ def test_round_trip_keeps_report_and_event_json(store: Store) -> None:
         "pending": 0,
         "done": 1,
         "failed": 0,
+        "revisions": 1,
+        "mentions": 1,
         "events": 1,
         "background": 0,
         "figures": 4,
@@ -165,7 +178,7 @@ def test_round_trip_keeps_report_and_event_json(store: Store) -> None:
 
 def test_database_is_in_wal_mode_with_schema_version(tmp_path: Path) -> None:
     with Store(tmp_path / "k.db") as opened:
-        assert opened.schema_version() == 1
+        assert opened.schema_version() == 2
     connection = sqlite3.connect(tmp_path / "k.db")
     assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     connection.close()
@@ -183,12 +196,30 @@ def test_re_adding_a_report_changes_nothing(store: Store) -> None:
     assert store.counts()["reports"] == 1
 
 
+def test_changed_text_under_the_same_id_is_a_new_revision(store: Store) -> None:
+    report = stored_with(store, "Two injured in Kharkiv.", make_event("r-x", injured=(2,)))
+    edited = replace(report, text="Five injured in Kharkiv.", published=datetime(2024, 5, 23, 13))
+    assert store.store_report(edited) == "revised"
+    assert store.report_status(report.id) == "pending"
+    assert store.store_report(report) == "unchanged"  # the first text read again
+    Linker(store).update(
+        store.save_extraction(Extraction(edited, [make_event("r-x", injured=(5,))]))
+    )
+    assert [r["text"] for r in store.revisions(report.id)] == [report.text, edited.text]
+    assert [m["revision"] for m in store.mentions_of_report(report.id)] == [1, 2]
+    [event] = store.query_events()
+    assert event["injured"]["best"] == 5
+    assert [f["value"] for f in event["injured"]["history"]] == [2, 5]
+    assert event["n_reports"] == 1 and len(event["mention_ids"]) == 2
+
+
 def test_background_events_are_flagged_and_counted_apart(store: Store) -> None:
     report_id = content_id("Fighting since May 10.")
     main = make_event(report_id, 0)
     context = make_event(report_id, 1, event_type="Battles", sub_event_type="Armed clash")
     stored_with(store, "Fighting since May 10.", main, background=(context,))
-    assert store.get_event(context.id)["background"] is True  # type: ignore[index]
+    [event] = store.query_events(EventFilter(include_background=True, event_type="Battles"))
+    assert event["background"] is True
     assert store.counts()["events"] == 1 and store.counts()["background"] == 1
 
 
@@ -197,23 +228,26 @@ def test_save_extraction_is_one_transaction(store: Store) -> None:
     store.add_report(report)
     good = make_event(report.id, 0, killed=(2,))
     broken = make_event(report.id, 1, killed=(3,))
-    broken.fatalities.history[0].evidence = None  # type: ignore[assignment]
-    with pytest.raises(AttributeError):
+    broken.weapons = None  # type: ignore[assignment]
+    with pytest.raises(TypeError):
         store.save_extraction(Extraction(report, [good, broken]))
-    assert store.get_event(good.id) is None
-    assert store.figures(good.id) == []
+    assert store.mentions_of_report(report.id) == []
     assert store.report_status(report.id) == "pending"
 
 
-def test_saving_again_replaces_the_reports_events(store: Store) -> None:
+def test_saving_again_replaces_the_reports_mentions(store: Store) -> None:
     report = make_report("Kharkiv and Liubotyn were hit.")
     store.add_report(report)
     first = make_event(report.id, 0)
     second = make_event(report.id, 1, place="Liubotyn")
-    store.save_extraction(Extraction(report, [first, second]))
-    store.save_extraction(Extraction(report, [first]))
-    assert store.get_event(second.id) is None
-    assert [e["id"] for e in store.query_events()] == [first.id]
+    linker = Linker(store)
+    linker.update(store.save_extraction(Extraction(report, [first, second])))
+    assert len(store.query_events()) == 2
+    saved = store.save_extraction(Extraction(report, [first]))
+    assert [mid for mid, _, _ in saved.removed] == [f"{report.id}#1.0", f"{report.id}#1.1"]
+    linker.update(saved)
+    assert [m["location"]["name"] for m in store.mentions_of_report(report.id)] == ["Kharkiv"]
+    assert places(store.query_events()) == ["Kharkiv"]
 
 
 def test_failed_report_is_kept_with_its_error(store: Store) -> None:
@@ -398,7 +432,9 @@ def test_ingest_keeps_failed_reports_and_skips_known_ones(store: Store) -> None:
     first = ingest(store, [good, bad], fake_extractor)
     assert (first.read, first.new, first.unchanged, first.failed, first.events) == (2, 1, 0, 1, 1)
     assert first.errors == ["bad.txt: extraction failed: RuntimeError: no sentence boundary found"]
-    assert first.line() == "2 reports read: 1 new, 0 unchanged, 1 failed; 1 events stored"
+    assert first.line() == (
+        "2 reports read: 1 new, 0 unchanged, 1 failed; 1 mentions stored and linked"
+    )
     assert store.report_status(bad.id) == "failed"
     assert store.get_report(bad.id).error == first.errors[0]  # type: ignore[union-attr]
 

@@ -1,8 +1,11 @@
-"""The ingest loop: store each report first, then extract it and store what it yields.
+"""The ingest loop: store each report first, then extract it, store its mentions, and link
+them into events.
 
 A report is committed before its extraction runs, so an exception or a crash in extraction never
 loses it: it is kept as ``failed`` with its error (or stays ``pending`` after a crash) and
-``retry_failed`` or the next ingest of the same input extracts it again.
+``retry_failed`` or the next ingest of the same input extracts it again. A report whose id is
+stored with other text is a new revision: extracted and linked like a new report, the earlier
+revision's mentions kept.
 """
 
 from __future__ import annotations
@@ -12,8 +15,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from khronika import pipeline
-from khronika.pipeline import Extraction
-from khronika.records import Report
+from khronika.linking import Linker
+from khronika.records import Extraction, Report
 from khronika.store import Store
 
 if TYPE_CHECKING:
@@ -27,11 +30,12 @@ class IngestSummary:
     """What one run did; ``errors`` holds one line per failed input or extraction.
 
     ``read`` counts every input item, unreadable ones included (those count as ``failed``), so
-    ``read == new + unchanged + failed``.
+    ``read == new + revised + unchanged + failed``. ``events`` counts the mentions stored.
     """
 
     read: int = 0
     new: int = 0
+    revised: int = 0
     unchanged: int = 0
     failed: int = 0
     events: int = 0
@@ -42,9 +46,10 @@ class IngestSummary:
         return self.failed == 0
 
     def line(self) -> str:
+        revised = f"{self.revised} revised, " if self.revised else ""
         return (
-            f"{self.read} reports read: {self.new} new, {self.unchanged} unchanged, "
-            f"{self.failed} failed; {self.events} events stored"
+            f"{self.read} reports read: {self.new} new, {revised}{self.unchanged} unchanged, "
+            f"{self.failed} failed; {self.events} mentions stored and linked"
         )
 
 
@@ -57,18 +62,27 @@ def extraction_error(report: Report, error: BaseException) -> str:
     return f"{report.origin or report.id}: extraction failed: {type(error).__name__}: {error}"
 
 
-def extract_and_save(store: Store, report: Report, extractor: Extractor | None = None) -> int:
-    """Extract a stored report and save its events; on an exception keep it as failed.
+def extract_and_save(
+    store: Store,
+    report: Report,
+    extractor: Extractor | None = None,
+    linker: Linker | None = None,
+) -> int:
+    """Extract a stored report, save its mentions and link them; on an exception in extraction
+    keep the report as failed.
 
-    Returns the number of events stored; raises ``ExtractionFailed`` after recording the error.
+    Returns the number of mentions stored; raises ``ExtractionFailed`` after recording the error.
     """
     extract = extractor or pipeline.extract_report
     try:
-        return store.save_extraction(extract(report))
+        extraction = extract(report)
     except Exception as error:
         message = extraction_error(report, error)
         store.mark_failed(report.id, message)
         raise ExtractionFailed(message) from error
+    saved = store.save_extraction(extraction)
+    (linker or Linker(store)).update(saved)
+    return saved.count
 
 
 def ingest(
@@ -82,16 +96,18 @@ def ingest(
     mid-extraction), which are extracted now and counted as new.
     """
     summary = IngestSummary()
+    linker = Linker(store)
     for item in items:
         summary.read += 1
         if not isinstance(item, Report):
             summary.failed += 1
             summary.errors.append(str(item))
             continue
-        if not store.add_report(item) and store.report_status(item.id) != "pending":
+        added = store.store_report(item)
+        if added == "unchanged" and store.report_status(item.id) != "pending":
             summary.unchanged += 1
             continue
-        _extract_into(summary, store, item, extractor)
+        _extract_into(summary, store, item, extractor, linker, revised=added == "revised")
     return summary
 
 
@@ -102,19 +118,28 @@ def retry_failed(
 ) -> IngestSummary:
     """Extract the stored failed reports again; those that now succeed count as new."""
     summary = IngestSummary()
+    linker = Linker(store)
     for report in wrap([stored.report for stored in store.failed_reports()]):
         summary.read += 1
-        _extract_into(summary, store, report, extractor)
+        _extract_into(summary, store, report, extractor, linker)
     return summary
 
 
 def _extract_into(
-    summary: IngestSummary, store: Store, report: Report, extractor: Extractor | None
+    summary: IngestSummary,
+    store: Store,
+    report: Report,
+    extractor: Extractor | None,
+    linker: Linker,
+    revised: bool = False,
 ) -> None:
     try:
-        summary.events += extract_and_save(store, report, extractor)
+        summary.events += extract_and_save(store, report, extractor, linker)
     except ExtractionFailed as failure:
         summary.failed += 1
         summary.errors.append(str(failure))
+        return
+    if revised:
+        summary.revised += 1
     else:
         summary.new += 1

@@ -17,7 +17,9 @@ Casualty rules (the brief's "rules of the trade"):
 from __future__ import annotations
 
 import hashlib
+from datetime import date
 from itertools import groupby
+from typing import Any
 
 from khronika.records import Casualties, Event, Figure, FigureKind, Mention
 from khronika.taxonomy import BY_SUB_EVENT_TYPE
@@ -85,39 +87,46 @@ def event_id(mention: Mention) -> str:
     return "ev-" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
 
 
-def notes(event: Event) -> str:
-    """A one-line ACLED-style summary, built only from the event's own fields."""
-    when = event.event_date.strftime("%-d %B %Y") if event.event_date else "an unknown date"
+def notes(event: dict[str, Any]) -> str:
+    """A one-line ACLED-style summary, built only from the event's own fields (its JSON shape,
+    so a linked event gets its summary the same way as one report's)."""
+    day = date.fromisoformat(event["event_date"]) if event.get("event_date") else None
+    when = day.strftime("%-d %B %Y") if day else "an unknown date"
     where = "an unidentified location"
-    if event.location is not None:
-        where = event.location.name
-        if event.location.sublocations:
-            where += f" ({', '.join(event.location.sublocations)})"
-        if event.location.admin1 and event.location.admin1 != event.location.name:
-            where += f", {event.location.admin1}"
-    entry = BY_SUB_EVENT_TYPE.get(event.sub_event_type)
-    phrase = entry.phrase if entry else event.sub_event_type.lower() + " in"
+    place = event.get("location")
+    if place:
+        where = place["name"]
+        if place.get("sublocations"):
+            where += f" ({', '.join(place['sublocations'])})"
+        if place.get("admin1") and place["admin1"] != place["name"]:
+            where += f", {place['admin1']}"
+    entry = BY_SUB_EVENT_TYPE.get(event["sub_event_type"])
+    phrase = entry.phrase if entry else event["sub_event_type"].lower() + " in"
     if phrase.startswith("- "):
         lead = f"On {when}, {phrase[2:]} {where}"
     else:
-        lead = f"On {when}, {event.actor1 or 'an unidentified actor'} {phrase} {where}"
-    weapons = ", ".join(f"{w.count} × {w.kind}" if w.count else w.kind for w in event.weapons[:3])
+        lead = f"On {when}, {event.get('actor1') or 'an unidentified actor'} {phrase} {where}"
+    weapons = ", ".join(
+        f"{w['count']} × {w['kind']}" if w.get("count") else w["kind"]
+        for w in event.get("weapons", [])[:3]
+    )
     if weapons:
         lead += f" (weapons: {weapons})"
-    if event.targets:
-        lead += ", hitting " + ", ".join(t.kind for t in event.targets[:3])
+    if event.get("targets"):
+        lead += ", hitting " + ", ".join(t["kind"] for t in event["targets"][:3])
     parts = [lead, _casualty_phrase(event)]
-    speakers = list(dict.fromkeys(s.speaker for s in event.sources if s.speaker))
+    speakers = list(dict.fromkeys(s["speaker"] for s in event.get("sources", []) if s["speaker"]))
     if speakers:
         parts.append("According to " + "; ".join(speakers[:3]))
-    if event.claim_status != "reported":
-        parts.append(f"{event.claim_status.capitalize()} by its source")
-    prefix = "[background] " if event.background else ""
+    if event.get("claim_status", "reported") != "reported":
+        parts.append(f"{event['claim_status'].capitalize()} by its source")
+    prefix = "[background] " if event.get("background") else ""
     return prefix + ". ".join(parts) + "."
 
 
-def _casualty_phrase(event: Event) -> str:
-    killed, injured = event.fatalities.best, event.injured.best
+def _casualty_phrase(event: dict[str, Any]) -> str:
+    killed = (event.get("fatalities") or {}).get("best")
+    injured = (event.get("injured") or {}).get("best")
     if killed is None and injured is None:
         return "Casualties unknown"
     bits = []
@@ -152,7 +161,7 @@ def to_event(mention: Mention) -> Event:
         confidence=mention.confidence,
         confidence_reasons=list(mention.confidence_reasons),
     )
-    event.notes = notes(event)
+    event.notes = notes(event.to_dict())
     return event
 
 

@@ -289,3 +289,24 @@ class Event:
             "report_ids": list(self.report_ids),
             "evidence": {k: v.to_dict() for k, v in self.evidence.items()},
         }
+
+
+@dataclass
+class Extraction:
+    """What one report yields: its events (main first), its background, and the candidates kept
+    under the confidence threshold (not stored, shown by ``extract --candidates``)."""
+
+    report: Report
+    events: list[Event] = field(default_factory=list)
+    background: list[Event] = field(default_factory=list)
+    candidates: list[Event] = field(default_factory=list)
+
+    def to_dict(self, candidates: bool = False) -> dict[str, Any]:
+        data = {
+            "report": self.report.to_dict(),
+            "events": [e.to_dict() for e in self.events],
+            "background": [e.to_dict() for e in self.background],
+        }
+        if candidates:
+            data["candidates"] = [e.to_dict() for e in self.candidates]
+        return data

@@ -8,8 +8,9 @@ from khronika.store.filters import (
     parse_near,
     resolve_country,
 )
+from khronika.store.schema import SCHEMA_VERSION
 from khronika.store.sqlite import (
-    SCHEMA_VERSION,
+    SavedMentions,
     Store,
     StoredReport,
     StoreError,
@@ -20,6 +21,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "EventFilter",
     "Near",
+    "SavedMentions",
     "Store",
     "StoreError",
     "StoredReport",

@@ -1,9 +1,12 @@
-"""The SQLite store: reports kept verbatim, events as their full JSON plus indexed columns.
+"""The SQLite store: reports with every revision kept verbatim, mentions, and linked events.
 
 Reports are committed on their own before extraction runs, so a crash during extraction loses
 nothing: the report stays ``pending`` (or ``failed`` with its error) and can be extracted again.
-Everything one extraction yields is written in one transaction. Each event's JSON is the
-``Event.to_dict()`` shape; the other columns copy fields out of it for filtering.
+The same report id with different text is a new *revision*: both texts are kept, and the
+mentions of each stay (their figures are the history of the event). Everything one extraction
+yields is written in one transaction. Mentions and events are stored as their JSON (the shape
+of ``Event.to_dict()``) plus copied columns for filtering; linking (``khronika.linking``) reads
+and writes the link tables through ``LinkTables``.
 """
 
 from __future__ import annotations
@@ -11,70 +14,26 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal
 
-from khronika.pipeline import Extraction
-from khronika.records import Event, Report
+from khronika.records import Event, Extraction, Report
 from khronika.store.filters import EventFilter, haversine_km, normalize_admin1
+from khronika.store.links import LinkTables, event_columns, where_clauses
+from khronika.store.schema import SCHEMA, SCHEMA_VERSION, migrate_from_v1
 
-SCHEMA_VERSION = 1
 DEFAULT_DB = "khronika.db"
 DB_ENV = "KHRONIKA_DB"
 
 ReportStatus = Literal["pending", "done", "failed"]
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS reports (
-    id TEXT PRIMARY KEY,
-    text TEXT NOT NULL,
-    title TEXT, url TEXT, published TEXT, source TEXT, language TEXT, encoding TEXT,
-    origin TEXT, format TEXT, received TEXT,
-    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done', 'failed')),
-    error TEXT,
-    extractor_version TEXT
-);
-CREATE INDEX IF NOT EXISTS reports_status ON reports (status);
-CREATE TABLE IF NOT EXISTS events (
-    id TEXT PRIMARY KEY,
-    report_id TEXT NOT NULL REFERENCES reports (id),
-    ordinal INTEGER NOT NULL,
-    background INTEGER NOT NULL,
-    event_date TEXT, event_type TEXT, sub_event_type TEXT,
-    country_code TEXT, admin1 TEXT, latitude REAL, longitude REAL,
-    fatalities_best INTEGER, injured_best INTEGER,
-    json TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS events_report ON events (report_id, ordinal);
-CREATE INDEX IF NOT EXISTS events_date ON events (event_date);
-CREATE INDEX IF NOT EXISTS events_country ON events (country_code, event_date);
-CREATE INDEX IF NOT EXISTS events_admin1 ON events (admin1 COLLATE NOCASE);
-CREATE INDEX IF NOT EXISTS events_type ON events (event_type COLLATE NOCASE);
-CREATE INDEX IF NOT EXISTS events_sub_type ON events (sub_event_type COLLATE NOCASE);
-CREATE INDEX IF NOT EXISTS events_latitude ON events (latitude, longitude);
-CREATE INDEX IF NOT EXISTS events_killed ON events (fatalities_best);
-CREATE TABLE IF NOT EXISTS figures (
-    event_id TEXT NOT NULL REFERENCES events (id) ON DELETE CASCADE,
-    kind TEXT NOT NULL, value INTEGER, qualifier TEXT, grp TEXT, speaker TEXT, channel TEXT,
-    report_id TEXT, start INTEGER, "end" INTEGER
-);
-CREATE INDEX IF NOT EXISTS figures_event ON figures (event_id);
-CREATE TABLE IF NOT EXISTS event_reports (
-    event_id TEXT NOT NULL REFERENCES events (id) ON DELETE CASCADE,
-    report_id TEXT NOT NULL,
-    PRIMARY KEY (event_id, report_id)
-);
-CREATE INDEX IF NOT EXISTS event_reports_report ON event_reports (report_id);
-"""
+Added = Literal["new", "revised", "unchanged"]
 
 _REPORT_COLUMNS = (
     "id, text, title, url, published, source, language, encoding, origin, format, received, "
-    "status, error, extractor_version"
+    "revision, status, error, extractor_version"
 )
 
 
@@ -84,12 +43,23 @@ class StoreError(Exception):
 
 @dataclass(frozen=True)
 class StoredReport:
-    """A report as stored, with where its extraction stands."""
+    """A report as stored (its latest revision), with where its extraction stands."""
 
     report: Report
     status: ReportStatus
     error: str | None
     extractor_version: str | None
+    revision: int = 1
+
+
+@dataclass
+class SavedMentions:
+    """What one ``save_extraction`` changed, for the linker: ids added, and the mentions it
+    replaced with the event each was in and its sort key."""
+
+    count: int = 0
+    added: list[str] = field(default_factory=list)
+    removed: list[tuple[str, str | None, str]] = field(default_factory=list)
 
 
 def default_db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
@@ -107,8 +77,18 @@ def _datetime(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-class Store:
-    """Reports, events and figures in one SQLite file (WAL mode). Use it as a context manager."""
+def mention_id(report_id: str, revision: int, ordinal: int) -> str:
+    """A mention is the report revision plus its ordinal: readable and stable."""
+    return f"{report_id}#{revision}.{ordinal}"
+
+
+def sort_key(event_date: str | None, said_at: str | None, mid: str) -> str:
+    """The canonical order linking follows: event day, then when it was said, then id."""
+    return f"{event_date or '9999-99-99'}|{said_at or ''}|{mid}"
+
+
+class Store(LinkTables):
+    """Reports, mentions, events and figures in one SQLite file (WAL mode); a context manager."""
 
     def __init__(self, path: str | os.PathLike[str], create: bool = True) -> None:
         self.path = Path(path)
@@ -135,20 +115,24 @@ class Store:
 
     def _migrate(self) -> None:
         with self._conn:
-            self._conn.executescript(_SCHEMA)
+            self._conn.execute(
+                "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+            )
             row = self._conn.execute(
                 "SELECT value FROM meta WHERE key = 'schema_version'"
             ).fetchone()
-            if row is None:
-                self._conn.execute(
-                    "INSERT INTO meta (key, value) VALUES ('schema_version', ?)",
-                    (str(SCHEMA_VERSION),),
-                )
-            elif row["value"] != str(SCHEMA_VERSION):
+            if row is not None and row["value"] == "1":
+                migrate_from_v1(self._conn)
+            elif row is not None and row["value"] != str(SCHEMA_VERSION):
                 raise StoreError(
                     f"{self.path}: schema version {row['value']}, this Khronika reads "
                     f"version {SCHEMA_VERSION}"
                 )
+            self._conn.executescript(SCHEMA)
+            self._conn.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
+                (str(SCHEMA_VERSION),),
+            )
 
     def close(self) -> None:
         self._conn.close()
@@ -168,29 +152,77 @@ class Store:
         row = self._conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         return int(row["value"])
 
-    # Reports
+    # Reports and their revisions
 
     def add_report(self, report: Report) -> bool:
-        """Store a report as ``pending`` and commit; False when its id is already stored."""
+        """Store a report (or a new revision of it); False when the same text is stored."""
+        return self.store_report(report) != "unchanged"
+
+    def store_report(self, report: Report) -> Added:
+        """``new`` report, ``revised`` (same id, changed text: kept as a new revision, pending
+        extraction) or ``unchanged``. Nothing stored is ever overwritten."""
         with self._conn:
-            cursor = self._conn.execute(
-                f"INSERT OR IGNORE INTO reports ({_REPORT_COLUMNS}) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', NULL, NULL)",
+            row = self._conn.execute(
+                "SELECT text, revision FROM reports WHERE id = ?", (report.id,)
+            ).fetchone()
+            if row is not None and (
+                row["text"] == report.text
+                or self._conn.execute(
+                    "SELECT 1 FROM revisions WHERE report_id = ? AND text = ?",
+                    (report.id, report.text),
+                ).fetchone()
+            ):
+                return "unchanged"  # the latest text, or an earlier one read again
+            revision = 1 if row is None else row["revision"] + 1
+            values = (
+                report.text,
+                report.title,
+                report.url,
+                _iso(report.published),
+                report.source,
+                report.language,
+                report.encoding,
+                report.origin,
+                report.format,
+                _iso(report.received),
+                revision,
+            )
+            if row is None:
+                self._conn.execute(
+                    f"INSERT INTO reports ({_REPORT_COLUMNS}) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', NULL, NULL)",
+                    (report.id, *values),
+                )
+            else:
+                self._conn.execute(
+                    "UPDATE reports SET text = ?, title = ?, url = ?, published = ?, source = ?, "
+                    "language = ?, encoding = ?, origin = ?, format = ?, received = ?, "
+                    "revision = ?, status = 'pending', error = NULL WHERE id = ?",
+                    (*values, report.id),
+                )
+            self._conn.execute(
+                "INSERT INTO revisions (report_id, revision, text, title, published, received, "
+                "origin) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
                     report.id,
+                    revision,
                     report.text,
                     report.title,
-                    report.url,
                     _iso(report.published),
-                    report.source,
-                    report.language,
-                    report.encoding,
-                    report.origin,
-                    report.format,
                     _iso(report.received),
+                    report.origin,
                 ),
             )
-        return cursor.rowcount == 1
+        return "new" if row is None else "revised"
+
+    def revisions(self, report_id: str) -> list[dict[str, Any]]:
+        """Every text the report had, oldest first."""
+        rows = self._conn.execute(
+            "SELECT revision, text, title, published, received, origin FROM revisions "
+            "WHERE report_id = ? ORDER BY revision",
+            (report_id,),
+        )
+        return [dict(row) for row in rows]
 
     def report_status(self, report_id: str) -> ReportStatus | None:
         row = self._conn.execute("SELECT status FROM reports WHERE id = ?", (report_id,)).fetchone()
@@ -225,127 +257,124 @@ class Store:
         if cursor.rowcount == 0:
             raise KeyError(f"no stored report {report_id!r}")
 
-    # Events
+    # Mentions
 
-    def save_extraction(self, extraction: Extraction) -> int:
-        """Replace the report's events with these, in one transaction; return how many."""
+    def save_extraction(self, extraction: Extraction) -> SavedMentions:
+        """Replace the mentions of the report's latest revision with these, in one transaction.
+
+        Earlier revisions keep theirs. Returns what changed, for the linker."""
         report_id = extraction.report.id
         rows = [(event, False) for event in extraction.events]
         rows += [(event, True) for event in extraction.background]
+        saved = SavedMentions(count=len(rows))
         with self._conn:
-            if self.report_status(report_id) is None:
+            head = self._conn.execute(
+                "SELECT r.revision, v.published, v.received FROM reports r JOIN revisions v "
+                "ON v.report_id = r.id AND v.revision = r.revision WHERE r.id = ?",
+                (report_id,),
+            ).fetchone()
+            if head is None:
                 raise KeyError(f"no stored report {report_id!r}: add_report comes first")
-            self._conn.execute("DELETE FROM events WHERE report_id = ?", (report_id,))
+            revision = head["revision"]
+            said_at = head["published"] or head["received"]
+            for old in self._conn.execute(
+                "SELECT id, event_id, sort_key FROM mentions WHERE report_id = ? AND revision = ?",
+                (report_id, revision),
+            ).fetchall():
+                saved.removed.append((old["id"], old["event_id"], old["sort_key"]))
+            self._delete_mentions([mid for mid, _, _ in saved.removed])
             for ordinal, (event, background) in enumerate(rows):
-                self._insert_event(report_id, ordinal, event, background)
+                mid = mention_id(report_id, revision, ordinal)
+                self._insert_mention(mid, report_id, revision, ordinal, said_at, event, background)
+                saved.added.append(mid)
             self._conn.execute(
                 "UPDATE reports SET status = 'done', error = NULL, extractor_version = ? "
                 "WHERE id = ?",
                 (_extractor_version(), report_id),
             )
-        return len(rows)
+        return saved
 
-    def _insert_event(self, report_id: str, ordinal: int, event: Event, background: bool) -> None:
+    def _insert_mention(
+        self,
+        mid: str,
+        report_id: str,
+        revision: int,
+        ordinal: int,
+        said_at: str | None,
+        event: Event,
+        background: bool,
+    ) -> None:
         data = event.to_dict()
-        data["background"] = background or event.background
-        place = event.location
-        self._conn.execute("DELETE FROM events WHERE id = ?", (event.id,))
+        data.update(
+            id=mid,
+            report_id=report_id,
+            revision=revision,
+            said_at=said_at,
+            background=background or event.background,
+        )
+        columns = event_columns(data)
         self._conn.execute(
-            "INSERT INTO events (id, report_id, ordinal, background, event_date, event_type, "
-            "sub_event_type, country_code, admin1, latitude, longitude, fatalities_best, "
-            "injured_best, json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO mentions (id, report_id, revision, ordinal, said_at, sort_key, "
+            + ", ".join(columns)
+            + ") VALUES (?, ?, ?, ?, ?, ?"
+            + ", ?" * len(columns)
+            + ")",
             (
-                event.id,
+                mid,
                 report_id,
+                revision,
                 ordinal,
-                int(data["background"]),
-                data["event_date"],
-                event.event_type,
-                event.sub_event_type,
-                place.country_code if place else None,
-                place.admin1 if place else None,
-                place.latitude if place else None,
-                place.longitude if place else None,
-                event.fatalities.best,
-                event.injured.best,
-                json.dumps(data, ensure_ascii=False),
+                said_at,
+                sort_key(data["event_date"], said_at, mid),
+                *columns.values(),
             ),
         )
-        self._conn.executemany(
-            "INSERT INTO figures (event_id, kind, value, qualifier, grp, speaker, channel, "
-            'report_id, start, "end") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-            [
-                (
-                    event.id,
-                    figure.kind,
-                    figure.value,
-                    figure.qualifier,
-                    figure.group,
-                    figure.speaker,
-                    figure.channel,
-                    figure.evidence.report_id,
-                    figure.evidence.start,
-                    figure.evidence.end,
-                )
-                for figure in [*event.fatalities.history, *event.injured.history]
-            ],
-        )
-        self._conn.executemany(
-            "INSERT OR IGNORE INTO event_reports (event_id, report_id) VALUES (?, ?)",
-            [(event.id, rid) for rid in dict.fromkeys([report_id, *event.report_ids])],
-        )
 
-    def query_events(self, filters: EventFilter | None = None) -> list[dict[str, Any]]:
-        """Stored event JSON matching ``filters``, newest first (undated last)."""
-        return list(self.iter_events(filters or EventFilter()))
+    def mentions_of_report(self, report_id: str) -> list[dict[str, Any]]:
+        """Every stored mention of a report, all revisions, in order."""
+        rows = self._conn.execute(
+            "SELECT json, event_id FROM mentions WHERE report_id = ? ORDER BY revision, ordinal",
+            (report_id,),
+        )
+        return [_with_event(row) for row in rows]
 
-    def iter_events(self, filters: EventFilter) -> Iterator[dict[str, Any]]:
-        where, params = _where(filters)
-        sql = "SELECT json FROM events"
+    def query_mentions(self, filters: EventFilter | None = None) -> list[dict[str, Any]]:
+        """Raw mentions (one event as one report tells it) matching ``filters``, newest first."""
+        where, params = where_clauses(filters or EventFilter())
+        sql = "SELECT json, event_id FROM mentions"
         if where:
             sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY event_date IS NULL, event_date DESC, report_id, ordinal"
-        if filters.limit is not None:
+        sql += " ORDER BY event_date IS NULL, event_date DESC, report_id, revision, ordinal"
+        if filters is not None and filters.limit is not None:
             sql += " LIMIT ?"
             params.append(filters.limit)
-        for row in self._conn.execute(sql, params):
-            yield json.loads(row["json"])
-
-    def get_event(self, event_id: str) -> dict[str, Any] | None:
-        row = self._conn.execute("SELECT json FROM events WHERE id = ?", (event_id,)).fetchone()
-        return json.loads(row["json"]) if row else None
-
-    def event_ids_starting(self, prefix: str, limit: int = 10) -> list[str]:
-        """Ids that begin with ``prefix``, to suggest when an id was mistyped or shortened."""
-        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        rows = self._conn.execute(
-            "SELECT id FROM events WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT ?",
-            (escaped + "%", limit),
-        )
-        return [row["id"] for row in rows]
-
-    def figures(self, event_id: str) -> list[dict[str, Any]]:
-        """The figure rows of one event, in the order they were said."""
-        rows = self._conn.execute(
-            'SELECT kind, value, qualifier, grp, speaker, channel, report_id, start, "end" '
-            "FROM figures WHERE event_id = ? ORDER BY rowid",
-            (event_id,),
-        )
-        return [dict(row) for row in rows]
+        return [_with_event(row) for row in self._conn.execute(sql, params)]
 
     def counts(self) -> dict[str, int]:
-        """How many reports (per status), events, background events and figures are stored."""
+        """How many reports (per status), revisions, mentions, events (main and background)
+        and figures are stored."""
         counts = {"reports": 0, "pending": 0, "done": 0, "failed": 0}
         for row in self._conn.execute("SELECT status, COUNT(*) AS n FROM reports GROUP BY status"):
             counts[row["status"]] = row["n"]
             counts["reports"] += row["n"]
+        counts["revisions"] = self._scalar("SELECT COUNT(*) FROM revisions")
+        counts["mentions"] = self._scalar("SELECT COUNT(*) FROM mentions")
         row = self._conn.execute(
             "SELECT COUNT(*) AS n, COALESCE(SUM(background), 0) AS bg FROM events"
         ).fetchone()
         counts["events"] = row["n"] - row["bg"]
         counts["background"] = row["bg"]
-        counts["figures"] = self._conn.execute("SELECT COUNT(*) FROM figures").fetchone()[0]
+        counts["figures"] = self._scalar("SELECT COUNT(*) FROM figures")
         return counts
+
+    def _scalar(self, sql: str) -> int:
+        return int(self._conn.execute(sql).fetchone()[0])
+
+
+def _with_event(row: sqlite3.Row) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(row["json"])
+    data["event_id"] = row["event_id"]
+    return data
 
 
 def _extractor_version() -> str:
@@ -357,41 +386,6 @@ def _extractor_version() -> str:
 
 def _normalize_or_none(name: str | None) -> str | None:
     return normalize_admin1(name) if name is not None else None
-
-
-def _where(filters: EventFilter) -> tuple[list[str], list[Any]]:
-    """SQL conditions and their parameters for ``filters``."""
-    where: list[str] = []
-    params: list[Any] = []
-    if not filters.include_background:
-        where.append("background = 0")
-    if filters.since is not None:
-        where.append("event_date >= ?")
-        params.append(filters.since.isoformat())
-    if filters.until is not None:
-        where.append("event_date <= ?")
-        params.append(filters.until.isoformat())
-    if filters.country is not None:
-        where.append("country_code = ? COLLATE NOCASE")
-        params.append(filters.country)
-    if filters.admin1 is not None:
-        where.append("normalize_admin1(admin1) = ?")
-        params.append(normalize_admin1(filters.admin1))
-    if filters.event_type is not None:
-        where.append("(event_type = ? COLLATE NOCASE OR sub_event_type = ? COLLATE NOCASE)")
-        params += [filters.event_type, filters.event_type]
-    if filters.min_killed is not None:
-        where.append("fatalities_best >= ?")
-        params.append(filters.min_killed)
-    if filters.near is not None:
-        near = filters.near
-        # A latitude band narrows the rows (using the index) before the exact distance.
-        band = near.km / 111.0
-        where.append("latitude BETWEEN ? AND ? AND longitude IS NOT NULL")
-        params += [near.latitude - band, near.latitude + band]
-        where.append("haversine_km(latitude, longitude, ?, ?) <= ?")
-        params += [near.latitude, near.longitude, near.km]
-    return where, params
 
 
 def _stored_report(row: sqlite3.Row) -> StoredReport:
@@ -408,4 +402,6 @@ def _stored_report(row: sqlite3.Row) -> StoredReport:
         format=row["format"],
         received=_datetime(row["received"]),
     )
-    return StoredReport(report, row["status"], row["error"], row["extractor_version"])
+    return StoredReport(
+        report, row["status"], row["error"], row["extractor_version"], row["revision"]
+    )

@@ -1,0 +1,78 @@
+"""What linking compares of a mention: normalised fields only, computed once from the stored
+mention JSON and kept in the store beside it (small, so blocking stays cheap)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from khronika.store.links import Box
+
+# A mention is a candidate for another when their days differ by at most this much (an
+# overnight attack is dated by one report on the evening and by another on the morning).
+DAY_WINDOW = 1
+# Settlement-level places block within about 28 km; region-level ones within their region.
+PRECISE_BOX = (0.25, 0.4)
+REGION_BOX = (2.5, 4.0)
+# A report that tells this many events or more at once is a summary: its mentions link only
+# on strong evidence, so a roundup of twenty villages does not absorb the concrete reports.
+SUMMARY_SIZE = 4
+
+
+def mention_features(doc: dict[str, Any], linkable_in_report: int) -> dict[str, Any]:
+    """The link features of one stored mention (its JSON, as the store keeps it)."""
+    place = doc.get("location") or {}
+    day = date.fromisoformat(doc["event_date"]).toordinal() if doc.get("event_date") else None
+    return {
+        "id": doc["id"],
+        "report": doc["report_id"],
+        "revision": doc.get("revision", 1),
+        "day": day,
+        "said_at": doc.get("said_at"),
+        "type": doc.get("event_type"),
+        "sub": doc.get("sub_event_type"),
+        "lat": place.get("latitude"),
+        "lon": place.get("longitude"),
+        "precision": place.get("geo_precision"),
+        "place_kind": place.get("place_kind"),
+        "gazetteer_id": place.get("gazetteer_id"),
+        "place": place.get("name"),
+        "admin1": place.get("admin1"),
+        "sublocations": sorted({s.casefold() for s in place.get("sublocations") or []}),
+        "targets": sorted({t["kind"] for t in doc.get("targets") or []}),
+        "weapons": sorted({w["kind"] for w in doc.get("weapons") or []}),
+        "actor1": doc.get("actor1"),
+        "killed": (doc.get("fatalities") or {}).get("best"),
+        "injured": (doc.get("injured") or {}).get("best"),
+        "background": bool(doc.get("background")),
+        "summary": linkable_in_report >= SUMMARY_SIZE,
+    }
+
+
+def is_linkable(features: dict[str, Any]) -> bool:
+    """Background context and mentions without a day or a point are never linked."""
+    return (
+        not features["background"]
+        and features["day"] is not None
+        and features["lat"] is not None
+        and features["lon"] is not None
+    )
+
+
+def is_region_level(features: dict[str, Any]) -> bool:
+    return (features["precision"] or 1) >= 3
+
+
+def own_box(features: dict[str, Any]) -> Box | None:
+    """Where the mention sits in the block index: a point in (day, latitude, longitude)."""
+    if not is_linkable(features):
+        return None
+    day, lat, lon = features["day"], features["lat"], features["lon"]
+    return Box(day, day, lat, lat, lon, lon)
+
+
+def search_box(features: dict[str, Any]) -> Box:
+    """The block of a linkable mention: the days around it and the area around its place."""
+    dlat, dlon = REGION_BOX if is_region_level(features) else PRECISE_BOX
+    day, lat, lon = features["day"], features["lat"], features["lon"]
+    return Box(day - DAY_WINDOW, day + DAY_WINDOW, lat - dlat, lat + dlat, lon - dlon, lon + dlon)

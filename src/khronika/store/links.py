@@ -1,0 +1,391 @@
+"""The link tables of the store: which event each mention is in and why, the spatial-temporal
+index linking blocks on, the events themselves, redirects of old event ids, and people's
+corrections. Plain rows in, plain rows out: the rules live in ``khronika.linking``.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from khronika.store.filters import EventFilter, normalize_admin1
+
+_EVENT_COLUMN_NAMES = (
+    "background",
+    "event_date",
+    "event_type",
+    "sub_event_type",
+    "country_code",
+    "admin1",
+    "latitude",
+    "longitude",
+    "fatalities_best",
+    "injured_best",
+    "json",
+)
+
+
+@dataclass(frozen=True)
+class LinkRow:
+    """One mention as linking sees it: its order, its event and its link features."""
+
+    id: str
+    sort_key: str
+    event_id: str | None
+    features: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class Box:
+    """A block in days (proleptic ordinals) and degrees."""
+
+    day_min: float
+    day_max: float
+    lat_min: float
+    lat_max: float
+    lon_min: float
+    lon_max: float
+
+
+def event_columns(data: dict[str, Any]) -> dict[str, Any]:
+    """The filter columns copied out of an event's (or mention's) JSON."""
+    place = data.get("location") or {}
+    return {
+        "background": int(bool(data.get("background"))),
+        "event_date": data.get("event_date"),
+        "event_type": data.get("event_type"),
+        "sub_event_type": data.get("sub_event_type"),
+        "country_code": place.get("country_code"),
+        "admin1": place.get("admin1"),
+        "latitude": place.get("latitude"),
+        "longitude": place.get("longitude"),
+        "fatalities_best": (data.get("fatalities") or {}).get("best"),
+        "injured_best": (data.get("injured") or {}).get("best"),
+        "json": json.dumps(data, ensure_ascii=False),
+    }
+
+
+def _now() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+def _link_row(row: sqlite3.Row) -> LinkRow:
+    features = json.loads(row["features"]) if row["features"] else None
+    return LinkRow(row["id"], row["sort_key"], row["event_id"], features)
+
+
+class LinkTables:
+    """Mixin of ``Store``: the link state, read and written by ``khronika.linking``."""
+
+    _conn: sqlite3.Connection
+
+    def transaction(self) -> sqlite3.Connection:
+        """``with store.transaction():`` makes the writes inside one commit."""
+        return self._conn
+
+    # Mentions as linking sees them
+
+    def _delete_mentions(self, ids: list[str]) -> None:
+        for mid in ids:
+            row = self._conn.execute("SELECT rowid FROM mentions WHERE id = ?", (mid,)).fetchone()
+            if row is None:
+                continue
+            self._conn.execute("DELETE FROM mention_boxes WHERE mention_rowid = ?", (row[0],))
+            self._conn.execute("DELETE FROM mentions WHERE id = ?", (mid,))
+
+    def mention_documents(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """The stored JSON of these mentions, by id."""
+        out: dict[str, dict[str, Any]] = {}
+        for chunk in _chunks(list(ids)):
+            marks = ",".join("?" * len(chunk))
+            for row in self._conn.execute(
+                f"SELECT id, json, event_id FROM mentions WHERE id IN ({marks})", chunk
+            ):
+                data = json.loads(row["json"])
+                data["event_id"] = row["event_id"]
+                out[row["id"]] = data
+        return out
+
+    def index_mention(self, mid: str, features: dict[str, Any], box: Box | None) -> None:
+        """Keep a mention's link features, and put it in the block index unless ``box`` is
+        None (mentions without date or place are never candidates)."""
+        row = self._conn.execute("SELECT rowid FROM mentions WHERE id = ?", (mid,)).fetchone()
+        if row is None:
+            raise KeyError(f"no stored mention {mid!r}")
+        self._conn.execute(
+            "UPDATE mentions SET features = ? WHERE id = ?",
+            (json.dumps(features, ensure_ascii=False), mid),
+        )
+        self._conn.execute("DELETE FROM mention_boxes WHERE mention_rowid = ?", (row[0],))
+        if box is not None:
+            self._conn.execute(
+                "INSERT INTO mention_boxes VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    row[0],
+                    box.day_min,
+                    box.day_max,
+                    box.lat_min,
+                    box.lat_max,
+                    box.lon_min,
+                    box.lon_max,
+                ),
+            )
+
+    def mentions_in_box(self, box: Box) -> list[LinkRow]:
+        """Indexed mentions whose own box overlaps ``box``."""
+        rows = self._conn.execute(
+            "SELECT m.id, m.sort_key, m.event_id, m.features FROM mention_boxes b "
+            "JOIN mentions m ON m.rowid = b.mention_rowid "
+            "WHERE b.day_max >= ? AND b.day_min <= ? AND b.lat_max >= ? AND b.lat_min <= ? "
+            "AND b.lon_max >= ? AND b.lon_min <= ?",
+            (box.day_min, box.day_max, box.lat_min, box.lat_max, box.lon_min, box.lon_max),
+        )
+        return [_link_row(row) for row in rows]
+
+    def link_rows(self, ids: Iterable[str]) -> list[LinkRow]:
+        out: list[LinkRow] = []
+        for chunk in _chunks(list(ids)):
+            marks = ",".join("?" * len(chunk))
+            rows = self._conn.execute(
+                f"SELECT id, sort_key, event_id, features FROM mentions WHERE id IN ({marks})",
+                chunk,
+            )
+            out += [_link_row(row) for row in rows]
+        return out
+
+    def members(self, event_ids: Iterable[str]) -> list[LinkRow]:
+        """The mentions linked into these events."""
+        out: list[LinkRow] = []
+        for chunk in _chunks(list(event_ids)):
+            marks = ",".join("?" * len(chunk))
+            rows = self._conn.execute(
+                "SELECT id, sort_key, event_id, features FROM mentions "
+                f"WHERE event_id IN ({marks})",
+                chunk,
+            )
+            out += [_link_row(row) for row in rows]
+        return out
+
+    def all_mention_ids(self) -> list[str]:
+        """Every mention, in the canonical order linking follows."""
+        return [row[0] for row in self._conn.execute("SELECT id FROM mentions ORDER BY sort_key")]
+
+    def assign(self, mid: str, event_id: str, link: dict[str, Any]) -> None:
+        """Put a mention in an event, with the reasons why."""
+        self._conn.execute(
+            "UPDATE mentions SET event_id = ?, link = ? WHERE id = ?",
+            (event_id, json.dumps(link, ensure_ascii=False), mid),
+        )
+
+    def links_of(self, event_id: str) -> list[dict[str, Any]]:
+        """Each mention of an event with why it is there, in canonical order."""
+        rows = self._conn.execute(
+            "SELECT id, report_id, said_at, link FROM mentions WHERE event_id = ? "
+            "ORDER BY sort_key",
+            (event_id,),
+        )
+        return [
+            {
+                "mention_id": row["id"],
+                "report_id": row["report_id"],
+                "said_at": row["said_at"],
+                **(json.loads(row["link"]) if row["link"] else {}),
+            }
+            for row in rows
+        ]
+
+    # Events
+
+    def write_event(self, data: dict[str, Any], sort_key: str) -> None:
+        """Replace one event (its row, figures and reports) with ``data``; ``sort_key`` (its
+        founding mention's) orders events of one day."""
+        event_id = data["id"]
+        self.delete_event(event_id)
+        columns = event_columns(data)
+        self._conn.execute(
+            "INSERT INTO events (id, n_reports, sort_key, "
+            + ", ".join(columns)
+            + ") VALUES (?, ?, ?"
+            + ", ?" * len(columns)
+            + ")",
+            (event_id, data.get("n_reports", 1), sort_key, *columns.values()),
+        )
+        figures = [
+            *(data.get("fatalities") or {}).get("history", []),
+            *(data.get("injured") or {}).get("history", []),
+        ]
+        self._conn.executemany(
+            "INSERT INTO figures (event_id, kind, value, qualifier, grp, speaker, channel, "
+            'report_id, start, "end") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+            [
+                (
+                    event_id,
+                    f["kind"],
+                    f["value"],
+                    f["qualifier"],
+                    f["group"],
+                    f.get("speaker"),
+                    f.get("channel"),
+                    f["evidence"]["report_id"],
+                    f["evidence"]["start"],
+                    f["evidence"]["end"],
+                )
+                for f in figures
+            ],
+        )
+        self._conn.executemany(
+            "INSERT OR IGNORE INTO event_reports (event_id, report_id) VALUES (?, ?)",
+            [(event_id, rid) for rid in dict.fromkeys(data.get("report_ids", []))],
+        )
+
+    def delete_event(self, event_id: str) -> None:
+        self._conn.execute("DELETE FROM events WHERE id = ?", (event_id,))
+
+    def event_exists(self, event_id: str) -> bool:
+        row = self._conn.execute("SELECT 1 FROM events WHERE id = ?", (event_id,)).fetchone()
+        return row is not None
+
+    def add_redirect(self, old_id: str, new_id: str, reason: str) -> None:
+        """An id that is gone points to the event that now holds its founding mention."""
+        if old_id == new_id:
+            return
+        self._conn.execute("DELETE FROM redirects WHERE old_id = ?", (new_id,))
+        self._conn.execute(
+            "INSERT OR REPLACE INTO redirects (old_id, new_id, reason, at) VALUES (?, ?, ?, ?)",
+            (old_id, new_id, reason, _now()),
+        )
+
+    def resolve_event_id(self, event_id: str) -> tuple[str, list[dict[str, Any]]]:
+        """The current id of ``event_id`` and the redirects followed to reach it."""
+        followed: list[dict[str, Any]] = []
+        seen = {event_id}
+        current = event_id
+        while not self.event_exists(current):
+            row = self._conn.execute(
+                "SELECT new_id, reason, at FROM redirects WHERE old_id = ?", (current,)
+            ).fetchone()
+            if row is None or row["new_id"] in seen:
+                break
+            followed.append({"from": current, "to": row["new_id"], "reason": row["reason"]})
+            current = row["new_id"]
+            seen.add(current)
+        return current, followed
+
+    def query_events(self, filters: EventFilter | None = None) -> list[dict[str, Any]]:
+        """Stored event JSON matching ``filters``, newest first (undated last)."""
+        return list(self.iter_events(filters or EventFilter()))
+
+    def iter_events(self, filters: EventFilter) -> Iterator[dict[str, Any]]:
+        where, params = where_clauses(filters)
+        sql = "SELECT json FROM events"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY event_date IS NULL, event_date DESC, sort_key"
+        if filters.limit is not None:
+            sql += " LIMIT ?"
+            params.append(filters.limit)
+        for row in self._conn.execute(sql, params):
+            yield json.loads(row["json"])
+
+    def get_event(self, event_id: str) -> dict[str, Any] | None:
+        """An event by id; an id that was merged or split away follows its redirect."""
+        current, followed = self.resolve_event_id(event_id)
+        row = self._conn.execute("SELECT json FROM events WHERE id = ?", (current,)).fetchone()
+        if row is None:
+            return None
+        data: dict[str, Any] = json.loads(row["json"])
+        if followed:
+            data["redirected_from"] = followed
+        return data
+
+    def event_ids_starting(self, prefix: str, limit: int = 10) -> list[str]:
+        """Ids that begin with ``prefix``, to suggest when an id was mistyped or shortened."""
+        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        rows = self._conn.execute(
+            "SELECT id FROM events WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT ?",
+            (escaped + "%", limit),
+        )
+        return [row["id"] for row in rows]
+
+    def figures(self, event_id: str) -> list[dict[str, Any]]:
+        """The figure rows of one event, in the order of its history."""
+        rows = self._conn.execute(
+            'SELECT kind, value, qualifier, grp, speaker, channel, report_id, start, "end" '
+            "FROM figures WHERE event_id = ? ORDER BY rowid",
+            (event_id,),
+        )
+        return [dict(row) for row in rows]
+
+    def clear_links(self) -> None:
+        """Forget every link and event (not redirects or corrections): a full re-link follows."""
+        self._conn.execute("UPDATE mentions SET event_id = NULL, link = NULL")
+        self._conn.execute("DELETE FROM events")
+
+    # People's corrections
+
+    def add_correction(
+        self, kind: str, together: list[str], apart: list[str], note: str | None
+    ) -> int:
+        cursor = self._conn.execute(
+            "INSERT INTO corrections (kind, together, apart, note, at) VALUES (?, ?, ?, ?, ?)",
+            (kind, json.dumps(together), json.dumps(apart), note, _now()),
+        )
+        return int(cursor.lastrowid or 0)
+
+    def corrections(self) -> list[dict[str, Any]]:
+        rows = self._conn.execute("SELECT id, kind, together, apart, note, at FROM corrections")
+        return [
+            {
+                "id": row["id"],
+                "kind": row["kind"],
+                "together": json.loads(row["together"]),
+                "apart": json.loads(row["apart"]),
+                "note": row["note"],
+                "at": row["at"],
+            }
+            for row in rows
+        ]
+
+
+def _chunks(items: list[str], size: int = 500) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def where_clauses(filters: EventFilter) -> tuple[list[str], list[Any]]:
+    """SQL conditions and their parameters for ``filters`` (events and mentions alike)."""
+    where: list[str] = []
+    params: list[Any] = []
+    if not filters.include_background:
+        where.append("background = 0")
+    if filters.since is not None:
+        where.append("event_date >= ?")
+        params.append(filters.since.isoformat())
+    if filters.until is not None:
+        where.append("event_date <= ?")
+        params.append(filters.until.isoformat())
+    if filters.country is not None:
+        where.append("country_code = ? COLLATE NOCASE")
+        params.append(filters.country)
+    if filters.admin1 is not None:
+        where.append("normalize_admin1(admin1) = ?")
+        params.append(normalize_admin1(filters.admin1))
+    if filters.event_type is not None:
+        where.append("(event_type = ? COLLATE NOCASE OR sub_event_type = ? COLLATE NOCASE)")
+        params += [filters.event_type, filters.event_type]
+    if filters.min_killed is not None:
+        where.append("fatalities_best >= ?")
+        params.append(filters.min_killed)
+    if filters.near is not None:
+        near = filters.near
+        # A latitude band narrows the rows (using the index) before the exact distance.
+        band = near.km / 111.0
+        where.append("latitude BETWEEN ? AND ? AND longitude IS NOT NULL")
+        params += [near.latitude - band, near.latitude + band]
+        where.append("haversine_km(latitude, longitude, ?, ?) <= ?")
+        params += [near.latitude, near.longitude, near.km]
+    return where, params

@@ -1,0 +1,115 @@
+"""The SQLite schema (version 2: reports with revisions, mentions, linked events) and the
+migration from version 1 (one event per mention, no revisions).
+
+Reports and their revisions are what users gave: never dropped. Mentions are what extraction
+made of one revision; events, links and figures are derived from mentions by linking and can
+be rebuilt at any time. People's corrections (merges, splits) and the redirects of event ids
+are kept across rebuilds.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+SCHEMA_VERSION = 2
+
+_EVENT_COLUMNS = """
+    background INTEGER NOT NULL,
+    event_date TEXT, event_type TEXT, sub_event_type TEXT,
+    country_code TEXT, admin1 TEXT, latitude REAL, longitude REAL,
+    fatalities_best INTEGER, injured_best INTEGER,
+    json TEXT NOT NULL
+"""
+
+SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS reports (
+    id TEXT PRIMARY KEY,
+    text TEXT NOT NULL,
+    title TEXT, url TEXT, published TEXT, source TEXT, language TEXT, encoding TEXT,
+    origin TEXT, format TEXT, received TEXT,
+    revision INTEGER NOT NULL DEFAULT 1,
+    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done', 'failed')),
+    error TEXT,
+    extractor_version TEXT
+);
+CREATE INDEX IF NOT EXISTS reports_status ON reports (status);
+CREATE TABLE IF NOT EXISTS revisions (
+    report_id TEXT NOT NULL REFERENCES reports (id),
+    revision INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    title TEXT, published TEXT, received TEXT, origin TEXT,
+    PRIMARY KEY (report_id, revision)
+);
+CREATE TABLE IF NOT EXISTS mentions (
+    id TEXT PRIMARY KEY,
+    report_id TEXT NOT NULL REFERENCES reports (id),
+    revision INTEGER NOT NULL,
+    ordinal INTEGER NOT NULL,
+    said_at TEXT,
+    sort_key TEXT NOT NULL,
+    event_id TEXT,
+    link TEXT,
+    features TEXT,
+    {_EVENT_COLUMNS}
+);
+CREATE INDEX IF NOT EXISTS mentions_report ON mentions (report_id, revision, ordinal);
+CREATE INDEX IF NOT EXISTS mentions_event ON mentions (event_id);
+CREATE INDEX IF NOT EXISTS mentions_unlinked ON mentions (event_id) WHERE event_id IS NULL;
+CREATE VIRTUAL TABLE IF NOT EXISTS mention_boxes USING rtree (
+    mention_rowid, day_min, day_max, lat_min, lat_max, lon_min, lon_max
+);
+CREATE TABLE IF NOT EXISTS events (
+    id TEXT PRIMARY KEY,
+    n_reports INTEGER NOT NULL,
+    sort_key TEXT NOT NULL,
+    {_EVENT_COLUMNS}
+);
+CREATE INDEX IF NOT EXISTS events_date ON events (event_date);
+CREATE INDEX IF NOT EXISTS events_country ON events (country_code, event_date);
+CREATE INDEX IF NOT EXISTS events_admin1 ON events (admin1 COLLATE NOCASE);
+CREATE INDEX IF NOT EXISTS events_type ON events (event_type COLLATE NOCASE);
+CREATE INDEX IF NOT EXISTS events_sub_type ON events (sub_event_type COLLATE NOCASE);
+CREATE INDEX IF NOT EXISTS events_latitude ON events (latitude, longitude);
+CREATE INDEX IF NOT EXISTS events_killed ON events (fatalities_best);
+CREATE TABLE IF NOT EXISTS figures (
+    event_id TEXT NOT NULL REFERENCES events (id) ON DELETE CASCADE,
+    kind TEXT NOT NULL, value INTEGER, qualifier TEXT, grp TEXT, speaker TEXT, channel TEXT,
+    report_id TEXT, start INTEGER, "end" INTEGER
+);
+CREATE INDEX IF NOT EXISTS figures_event ON figures (event_id);
+CREATE TABLE IF NOT EXISTS event_reports (
+    event_id TEXT NOT NULL REFERENCES events (id) ON DELETE CASCADE,
+    report_id TEXT NOT NULL,
+    PRIMARY KEY (event_id, report_id)
+);
+CREATE INDEX IF NOT EXISTS event_reports_report ON event_reports (report_id);
+CREATE TABLE IF NOT EXISTS redirects (
+    old_id TEXT PRIMARY KEY,
+    new_id TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS corrections (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL CHECK (kind IN ('merge', 'split')),
+    together TEXT NOT NULL,
+    apart TEXT NOT NULL,
+    note TEXT,
+    at TEXT NOT NULL
+);
+"""
+
+
+def migrate_from_v1(conn: sqlite3.Connection) -> None:
+    """Keep every report (as revision 1) and re-extract them all: v1's per-report events are
+    derived data, rebuilt by the next ``khronika ingest`` or ``khronika reextract``."""
+    conn.execute("ALTER TABLE reports ADD COLUMN revision INTEGER NOT NULL DEFAULT 1")
+    for table in ("event_reports", "figures", "events"):
+        conn.execute(f"DROP TABLE IF EXISTS {table}")
+    conn.executescript(SCHEMA)
+    conn.execute(
+        "INSERT OR IGNORE INTO revisions (report_id, revision, text, title, published, received, "
+        "origin) SELECT id, 1, text, title, published, received, origin FROM reports"
+    )
+    conn.execute("UPDATE reports SET status = 'pending' WHERE status = 'done'")
