@@ -12,6 +12,7 @@ from khronika.evaluate.acled import score_acled
 from khronika.evaluate.cases import score_cases
 from khronika.evaluate.extraction import Extractor, pipeline_extractor
 from khronika.evaluate.gold import score_gold
+from khronika.evaluate.linking import score_link_stream, score_link_ucdp, score_link_warline
 from khronika.evaluate.readers import EvalInputError
 from khronika.evaluate.result import DEFAULT_MISSES, EvalResult, format_text
 from khronika.evaluate.ucdp import score_ucdp
@@ -22,6 +23,9 @@ SCORERS: dict[str, Scorer] = {
     "ucdp": score_ucdp,
     "cases": score_cases,
     "gold": score_gold,
+    "link-warline": score_link_warline,
+    "link-ucdp": score_link_ucdp,
+    "link-stream": score_link_stream,
 }
 PROGRESS_EVERY = 100
 

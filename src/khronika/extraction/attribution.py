@@ -9,7 +9,7 @@ argued") resolve to the person already introduced in the same report.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import cache
@@ -91,6 +91,18 @@ def statement_at(text: str, sentence: Sentence, pack: LanguagePack) -> int | Non
     (see ``_signature_at``); None when it reports no statement."""
     verb = pack.reporting_verbs.search(text, sentence.start, sentence.end)
     return verb.start() if verb else _signature_at(text, sentence)
+
+
+def outlet_kind(outlet: str | None, packs: Iterable[LanguagePack]) -> str | None:
+    """The kind of a report's own voice when its outlet is a known speaker (an emergency
+    service's or an administration's channel); outlets are named in any language."""
+    if not outlet:
+        return None
+    for pack in packs:
+        for lex in pack.speakers:
+            if lex.regex.search(outlet):
+                return str(lex.extra.get("kind", "official"))
+    return None
 
 
 def find_speakers(

@@ -11,11 +11,12 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from khronika.extraction.attribution import outlet_kind
 from khronika.extraction.confidence import Anchor, Signals, score
 from khronika.extraction.document import SentenceFacts, TriggerHit
 from khronika.extraction.event_types import frame_type, report_type
 from khronika.extraction.frames import Frame, admin_place, resolve_event_place
-from khronika.lang import LanguagePack, could_match
+from khronika.lang import SUPPORTED, LanguagePack, could_match, load_pack
 from khronika.places import PlaceContext, PlaceSpan, resolve
 from khronika.records import (
     ClaimStatus,
@@ -51,6 +52,8 @@ class MentionFields:
         self.facts = facts
         self.frames = frames
         self.pack = pack
+        packs = [pack, *(load_pack(code) for code in SUPPORTED if code != pack.code)]
+        self._outlet_kind = outlet_kind(report.source, packs)
         self.context = context
         self.published = published
         self.report_type = report_type(frames)
@@ -325,7 +328,7 @@ class MentionFields:
                     end=s.end,
                     rule=a.rule if a else "report-text",
                     speaker_role=a.role if a else None,
-                    speaker_kind=a.kind if a else None,
+                    speaker_kind=a.kind if a else self._outlet_kind,
                 )
             )
         return out

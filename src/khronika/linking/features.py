@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from khronika.places.romanize import name_key, romanize_ukrainian
 from khronika.store.links import Box
 
 # A mention is a candidate for another when their days differ by at most this much (an
@@ -38,15 +39,32 @@ def mention_features(doc: dict[str, Any], linkable_in_report: int) -> dict[str, 
         "gazetteer_id": place.get("gazetteer_id"),
         "place": place.get("name"),
         "admin1": place.get("admin1"),
-        "sublocations": sorted({s.casefold() for s in place.get("sublocations") or []}),
+        "sublocations": sorted({skeleton(s) for s in place.get("sublocations") or []}),
+        "sublocation_names": sorted(set(place.get("sublocations") or [])),
         "targets": sorted({t["kind"] for t in doc.get("targets") or []}),
         "weapons": sorted({w["kind"] for w in doc.get("weapons") or []}),
         "actor1": doc.get("actor1"),
         "killed": (doc.get("fatalities") or {}).get("best"),
         "injured": (doc.get("injured") or {}).get("best"),
         "background": bool(doc.get("background")),
+        "update": any(
+            f.get("as_of") == "update"
+            for kind in ("fatalities", "injured")
+            for f in (doc.get(kind) or {}).get("history") or []
+        ),
         "summary": linkable_in_report >= SUMMARY_SIZE,
     }
+
+
+_VOWELS = str.maketrans("", "", "aeiouy ")
+_RUSSIAN_ONLY = str.maketrans({"ы": "y", "э": "e", "ё": "e", "ъ": ""})  # not in the uk table
+
+
+def skeleton(name: str) -> str:
+    """The consonants of a romanized name: Слобідський, Слободской and Slobidskyi agree on
+    "slbdsk", Kyivskyi and Киевский on "kvsk", whatever the script or the vowel habits."""
+    latin = name if name.isascii() else romanize_ukrainian(name.lower().translate(_RUSSIAN_ONLY))
+    return name_key(latin).translate(_VOWELS)
 
 
 def is_linkable(features: dict[str, Any]) -> bool:

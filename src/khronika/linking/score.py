@@ -52,12 +52,12 @@ def compare(a: dict[str, Any], b: dict[str, Any]) -> PairScore:
     if a["sub"] == b["sub"]:
         pair.add(1.0, f"both {a['sub']}")
     else:
-        pair.add(0.5, f"both {a['type']} ({a['sub']} / {b['sub']})")
+        pair.add(0.3, f"both {a['type']} ({a['sub']} / {b['sub']})")
     days = abs(a["day"] - b["day"])
     if days == 0:
         pair.add(1.0, "same day")
     elif days == 1:
-        pair.add(0.0, "adjacent days")
+        pair.add(-1.5, "adjacent days")
     else:
         pair.conflict = f"{days} days apart"
         return pair
@@ -66,6 +66,10 @@ def compare(a: dict[str, Any], b: dict[str, Any]) -> PairScore:
         return pair
     _shared(pair, a["targets"], b["targets"], 0.7, "same target")
     _shared(pair, a["weapons"], b["weapons"], 0.5, "both")
+    if a["weapons"] and b["weapons"] and not set(a["weapons"]) & set(b["weapons"]):
+        pair.add(-0.5, f"different weapons ({', '.join(a['weapons'])} / {', '.join(b['weapons'])})")
+    if a.get("update") or b.get("update"):
+        pair.add(0.5, "one updates a toll")
     if a["actor1"] and a["actor1"] == b["actor1"]:
         pair.add(0.2, f"same actor ({a['actor1']})")
     for kind, word in (("killed", "killed"), ("injured", "injured")):
