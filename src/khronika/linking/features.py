@@ -3,6 +3,7 @@ mention JSON and kept in the store beside it (small, so blocking stays cheap).""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -53,7 +54,37 @@ def mention_features(doc: dict[str, Any], linkable_in_report: int) -> dict[str, 
             for f in (doc.get(kind) or {}).get("history") or []
         ),
         "summary": linkable_in_report >= SUMMARY_SIZE,
+        "names": names(doc),
     }
+
+
+_WORD = re.compile(r"[^\W\d_][\w'’-]*|\d[\d:.,]*\d|\d")
+_SENTENCE_END = re.compile(r"[.!?…:;\n]\s*$")
+
+
+def names(doc: dict[str, Any]) -> list[str]:
+    """The proper names and numbers of the mention's sentences as script-free keys, so an
+    English and a Ukrainian report of one event share "Motorola" / "Моторола" ("mtrl") and
+    "08:10". A capitalised word that opens a sentence is not taken: it may be any word."""
+    keys: set[str] = set()
+    for source in doc.get("sources") or []:
+        quote = source.get("quote") or ""
+        for match in _WORD.finditer(quote):
+            word = match.group()
+            if word[0].isdigit():
+                if len(word) >= 2:
+                    keys.add(word)
+                continue
+            opens = match.start() == 0 or _SENTENCE_END.search(quote[: match.start()])
+            if word[0].isupper() and not word.isupper() and not opens:
+                key = skeleton(word)
+                if len(key) >= 3:
+                    keys.add(key[:5])
+    place_key = (
+        skeleton(doc.get("location", {}).get("name") or "")[:5] if doc.get("location") else ""
+    )
+    keys.discard(place_key)
+    return sorted(keys)
 
 
 _VOWELS = str.maketrans("", "", "aeiouy ")
@@ -67,14 +98,22 @@ def skeleton(name: str) -> str:
     return name_key(latin).translate(_VOWELS)
 
 
+# Mentions that name no place block together at this point, far from any real place, so
+# that placeless reports of one day meet each other and nothing else.
+PLACELESS = (-89.0, -179.0)
+
+
 def is_linkable(features: dict[str, Any]) -> bool:
-    """Background context and mentions without a day or a point are never linked."""
-    return (
-        not features["background"]
-        and features["day"] is not None
-        and features["lat"] is not None
-        and features["lon"] is not None
-    )
+    """Background context and mentions without a day are never linked."""
+    return not features["background"] and features["day"] is not None
+
+
+def is_placeless(features: dict[str, Any]) -> bool:
+    return features["lat"] is None or features["lon"] is None
+
+
+def point(features: dict[str, Any]) -> tuple[float, float]:
+    return PLACELESS if is_placeless(features) else (features["lat"], features["lon"])
 
 
 def is_region_level(features: dict[str, Any]) -> bool:
@@ -85,12 +124,12 @@ def own_box(features: dict[str, Any]) -> Box | None:
     """Where the mention sits in the block index: a point in (day, latitude, longitude)."""
     if not is_linkable(features):
         return None
-    day, lat, lon = features["day"], features["lat"], features["lon"]
+    day, (lat, lon) = features["day"], point(features)
     return Box(day, day, lat, lat, lon, lon)
 
 
 def search_box(features: dict[str, Any]) -> Box:
     """The block of a linkable mention: the days around it and the area around its place."""
     dlat, dlon = REGION_BOX if is_region_level(features) else PRECISE_BOX
-    day, lat, lon = features["day"], features["lat"], features["lon"]
+    day, (lat, lon) = features["day"], point(features)
     return Box(day - DAY_WINDOW, day + DAY_WINDOW, lat - dlat, lat + dlat, lon - dlon, lon + dlon)

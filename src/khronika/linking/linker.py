@@ -26,6 +26,7 @@ from khronika.linking.features import (
     is_linkable,
     mention_features,
     own_box,
+    point,
     search_box,
 )
 from khronika.linking.score import PairScore, compare
@@ -267,7 +268,7 @@ class Linker:
 
 def _closure_box(f: dict[str, Any]) -> Box:
     """Wide enough to reach every mention whose own block contains this one."""
-    day, lat, lon = f["day"], f["lat"], f["lon"]
+    day, (lat, lon) = f["day"], point(f)
     dlat, dlon = REGION_BOX
     return Box(day - 1, day + 1, lat - dlat, lat + dlat, lon - dlon, lon + dlon)
 
@@ -280,8 +281,9 @@ def _blocks(a: dict[str, Any], b: dict[str, Any] | None) -> bool:
 
 
 def _inside(box: Box, f: dict[str, Any]) -> bool:
+    lat, lon = point(f)
     return (
         box.day_min <= f["day"] <= box.day_max
-        and box.lat_min <= f["lat"] <= box.lat_max
-        and box.lon_min <= f["lon"] <= box.lon_max
+        and box.lat_min <= lat <= box.lat_max
+        and box.lon_min <= lon <= box.lon_max
     )

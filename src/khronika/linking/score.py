@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from khronika.linking.features import is_region_level
+from khronika.linking.features import is_placeless, is_region_level
 from khronika.store.filters import haversine_km
 
 LINK_THRESHOLD = 3.5
@@ -68,6 +68,11 @@ def compare(a: dict[str, Any], b: dict[str, Any]) -> PairScore:
     _shared(pair, a["weapons"], b["weapons"], 0.5, "both")
     if a["weapons"] and b["weapons"] and not set(a["weapons"]) & set(b["weapons"]):
         pair.add(-0.5, f"different weapons ({', '.join(a['weapons'])} / {', '.join(b['weapons'])})")
+    shared = sorted(set(a.get("names") or []) & set(b.get("names") or []))
+    if shared:
+        pair.add(
+            0.5 if len(shared) == 1 else 1.0, f"shared names or numbers ({', '.join(shared[:4])})"
+        )
     if a.get("update") or b.get("update"):
         pair.add(0.5, "one updates a toll")
     if a["actor1"] and a["actor1"] == b["actor1"]:
@@ -78,6 +83,14 @@ def compare(a: dict[str, Any], b: dict[str, Any]) -> PairScore:
 
 
 def _places(a: dict[str, Any], b: dict[str, Any], pair: PairScore) -> None:
+    if is_placeless(a) or is_placeless(b):
+        if not (is_placeless(a) and is_placeless(b)):
+            pair.conflict = "only one names a place"
+        elif a["killed"] is not None and a["killed"] == b["killed"] and a["killed"] >= 3:
+            pair.add(1.0, f"neither names a place; the toll ({a['killed']} killed) stands for it")
+        else:
+            pair.conflict = "neither names a place, and no toll of 3 or more ties them"
+        return
     region_a, region_b = is_region_level(a), is_region_level(b)
     if region_a or region_b:
         if (a["admin1"] or "") != (b["admin1"] or ""):
