@@ -19,6 +19,7 @@ import pytest
 
 from khronika.evaluate import EvalResult, score_acled, score_cases, score_ucdp
 from khronika.evaluate.gold import score_gold
+from khronika.evaluate.linking import score_link_stream, score_link_ucdp, score_link_warline
 
 TESTS = Path(__file__).resolve().parent
 FLOORS_FILE = TESTS / "floors.toml"
@@ -46,6 +47,9 @@ SLICES = (
     Slice("cases_gate_en", TESTS / "cases" / "gate-en.jsonl", score_cases, None, False),
     Slice("cases_gate_uk", TESTS / "cases" / "gate-uk.jsonl", score_cases, None, False),
     Slice("cases_gate_ru", TESTS / "cases" / "gate-ru.jsonl", score_cases, None, False),
+    Slice("link_warline", SHARED_EVAL / "warline-dev.jsonl", score_link_warline, None, True),
+    Slice("link_ucdp", SHARED_EVAL / "ucdp-ukraine-2014-2021.csv", score_link_ucdp, None, True),
+    Slice("link_stream", TESTS / "data" / "link-stream.jsonl", score_link_stream, None, False),
 )
 
 

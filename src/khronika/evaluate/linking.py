@@ -282,6 +282,12 @@ def score_link_ucdp(
     table_rows = []
     for rule in RULES:
         precision, recall = b_cubed(observed, rule)
+        for name, value in (("b3_precision", precision), ("b3_recall", recall)):
+            fields[f"{rule}.{name}"] = FieldScore(
+                right=round(value * len(observed), 3),  # type: ignore[arg-type]
+                scored=len(observed),
+                note="B³: right is the sum of the per-headline shares",
+            )
         table_rows.append(
             {
                 "rule": rule,

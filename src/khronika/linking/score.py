@@ -113,16 +113,13 @@ def _places(a: dict[str, Any], b: dict[str, Any], pair: PairScore) -> None:
                 pair.add(points, f"{km:.1f} km apart ({a['place']} / {b['place']})")
                 break
     districts_a, districts_b = set(a["sublocations"]), set(b["sublocations"])
+    names_a = ", ".join(a.get("sublocation_names") or sorted(districts_a))
+    names_b = ", ".join(b.get("sublocation_names") or sorted(districts_b))
     if districts_a and districts_b:
         if districts_a & districts_b:
-            pair.add(
-                1.0, f"same part of {a['place']} ({', '.join(sorted(districts_a & districts_b))})"
-            )
+            pair.add(1.0, f"same part of {a['place']} ({names_a} / {names_b})")
         else:
-            pair.conflict = (
-                f"different parts of {a['place']} ({', '.join(sorted(districts_a))} / "
-                f"{', '.join(sorted(districts_b))})"
-            )
+            pair.conflict = f"different parts of {a['place']} ({names_a} / {names_b})"
 
 
 def _shared(pair: PairScore, mine: list[str], theirs: list[str], points: float, label: str) -> None:
