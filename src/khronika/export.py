@@ -142,7 +142,15 @@ _CONTINENT_REGIONS = {
     "NA": "Caribbean",
 }
 
-TABLE_WIDTHS = {"date": 10, "type": 30, "place": 32, "killed": 6, "injured": 7, "sources": 34}
+TABLE_WIDTHS = {
+    "date": 10,
+    "type": 30,
+    "place": 32,
+    "killed": 6,
+    "injured": 7,
+    "reports": 7,
+    "sources": 34,
+}
 
 _SHORT_EVENT_TYPES = {
     "Battles": "Battle",
@@ -374,10 +382,11 @@ def table(events: Iterable[Event]) -> str:
                 "place": place_label(event),
                 "killed": _count(event.get("fatalities")),
                 "injured": _count(event.get("injured")),
+                "reports": str(event.get("n_reports") or len(event.get("report_ids") or []) or 1),
                 "sources": ", ".join(source_labels(event)),
             }
         )
-    numeric = {"killed", "injured"}
+    numeric = {"killed", "injured", "reports"}
     lines = []
     for row in rows:
         cells = []

@@ -54,6 +54,7 @@ class Report:
     origin: str | None = None  # file path (and record number) it was read from
     format: str | None = None  # reader that produced it: text, html, json, csv, telegram, feed
     received: datetime | None = None
+    edited: datetime | None = None  # when the source last edited it (a Telegram post's edit)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -67,6 +68,7 @@ class Report:
             "origin": self.origin,
             "format": self.format,
             "received": self.received.isoformat() if self.received else None,
+            "edited": self.edited.isoformat() if self.edited else None,
         }
 
 

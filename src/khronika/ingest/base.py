@@ -77,6 +77,7 @@ def new_report(
     published: datetime | None = None,
     outlet: str | None = None,
     language: str | None = None,
+    edited: datetime | None = None,
 ) -> Report:
     """A Report whose own fields win over the user's fallbacks in ``options``."""
     when = published or options.published
@@ -92,4 +93,5 @@ def new_report(
         origin=origin or source.origin,
         format=reader,
         received=source.received,
+        edited=utc_naive(edited) if edited else None,
     )

@@ -80,6 +80,7 @@ def _record_report(
             published=_published(item),
             outlet=_string(item, "source"),
             language=_string(item, "lang") or _string(item, "language"),
+            edited=_edited(item),
         )
     except BadInput as error:
         return ReadError(origin, str(error))
@@ -147,3 +148,13 @@ def _published(item: dict[str, Any]) -> datetime | None:
             except ValueError as error:
                 raise BadInput(f"field '{name}': {error}") from None
     return None
+
+
+def _edited(item: dict[str, Any]) -> datetime | None:
+    """When the source edited the report, if the record says (``edited``)."""
+    if item.get("edited") is None:
+        return None
+    try:
+        return parse_date_value(item["edited"])
+    except ValueError as error:
+        raise BadInput(f"field 'edited': {error}") from None

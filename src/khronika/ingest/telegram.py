@@ -37,6 +37,7 @@ def read_export(
             if message_id is None:
                 raise BadInput("message has no id")
             published = parse_date_value(message["date"]) if message.get("date") else None
+            edited = parse_date_value(message["edited"]) if message.get("edited") else None
         except (BadInput, ValueError) as error:
             yield ReadError(origin, str(error))
             continue
@@ -50,6 +51,7 @@ def read_export(
             url=f"https://t.me/{username}/{message_id}" if username else None,
             published=published,
             outlet=channel,
+            edited=edited,
         )
 
 

@@ -15,6 +15,7 @@ re-link, or a person merged it), its id redirects to where its mentions went.
 from __future__ import annotations
 
 import hashlib
+import heapq
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -22,11 +23,9 @@ from typing import Any
 
 from khronika.linking.derive import derive_event
 from khronika.linking.features import (
-    REGION_BOX,
     is_linkable,
     mention_features,
     own_box,
-    point,
     search_box,
 )
 from khronika.linking.score import PairScore, compare
@@ -88,40 +87,26 @@ class Linker:
         """Link what one ``save_extraction`` added, and repair what it removed."""
         with self.store.transaction():
             self._index(saved.added)
-            rows = self.store.link_rows(saved.added)
-            keys = [key for _, _, key in saved.removed] + [row.sort_key for row in rows]
-            if not keys:
-                return LinkReport()
-            start = min(keys)
             old_events = {eid for _, eid, _ in saved.removed if eid}
-            seeds = [row.id for row in rows]
+            starts = [key for _, _, key in saved.removed]
+            start = min(starts) if starts else ""
+            seeds = list(saved.added)
             seeds += [r.id for r in self.store.members(old_events) if r.sort_key >= start]
-            return self._relink(seeds, start, old_events)
+            return self._relink(seeds, old_events, {})
 
     def relink_mentions(self, ids: list[str], old_events: set[str]) -> LinkReport:
-        """Decide these mentions (and what they reach) again, e.g. after a correction."""
+        """Decide these mentions (and what depends on them) again, e.g. after a correction."""
         with self.store.transaction():
-            rows = self.store.link_rows(ids)
-            if not rows:
-                return LinkReport()
-            start = min(row.sort_key for row in rows)
-            return self._relink([row.id for row in rows], start, old_events)
+            return self._relink(ids, old_events, {})
 
     def relink_all(self) -> LinkReport:
         """Link every stored mention again from scratch (corrections and redirects kept)."""
         with self.store.transaction():
             ids = self.store.all_mention_ids()
             self._index(ids)
-            rows = self.store.link_rows(ids)
-            before = {row.id: row.event_id for row in rows}
-            old_events = {eid for eid in before.values() if eid}
+            before = {row.id: row.event_id for row in self.store.link_rows(ids)}
             self.store.clear_links()
-            return self._decide_all(
-                {row.id: LinkRow(row.id, row.sort_key, None, row.features) for row in rows},
-                set(before),
-                before,
-                old_events,
-            )
+            return self._relink(ids, {e for e in before.values() if e}, before)
 
     def _index(self, ids: list[str]) -> None:
         """Compute and keep the link features of these mentions (all of their revisions)."""
@@ -134,50 +119,53 @@ class Linker:
         for mid, doc in docs.items():
             f = featured[mid]
             f = mention_features(doc, linkable[(f["report"], f["revision"])])
-            self.store.index_mention(mid, f, own_box(f))
+            linkable_here = is_linkable(f)
+            self.store.index_mention(mid, f, own_box(f), search_box(f) if linkable_here else None)
 
-    def _relink(self, seeds: list[str], start: str, old_events: set[str]) -> LinkReport:
-        rows = {row.id: row for row in self.store.link_rows(seeds)}
-        affected: set[str] = set()
-        frontier = list(rows)
-        events_seen: set[str] = set()
-        while frontier:
-            mid = frontier.pop()
-            if mid in affected:
-                continue
-            affected.add(mid)
-            row = rows[mid]
-            reach: list[LinkRow] = []
-            if row.features is not None and is_linkable(row.features):
-                reach += [
-                    n
-                    for n in self.store.mentions_in_box(_closure_box(row.features))
-                    if _blocks(row.features, n.features)
-                ]
-            if row.event_id and row.event_id not in events_seen:
-                events_seen.add(row.event_id)
-                reach += self.store.members([row.event_id])
-            for near in reach:
-                rows.setdefault(near.id, near)
-                if near.sort_key >= start and near.id not in affected:
-                    frontier.append(near.id)
-        before = {mid: rows[mid].event_id for mid in affected}
-        return self._decide_all(rows, affected, before, old_events)
-
-    def _decide_all(
-        self,
-        rows: dict[str, LinkRow],
-        affected: set[str],
-        before: dict[str, str | None],
-        old_events: set[str],
+    def _relink(
+        self, seeds: list[str], old_events: set[str], before: dict[str, str | None]
     ) -> LinkReport:
-        assigned: dict[str, str] = {}
-        for mid in sorted(affected, key=lambda m: rows[m].sort_key):
-            event_id, link = self._decide(rows[mid], rows, affected, assigned)
-            assigned[mid] = event_id
+        """Decide mentions in canonical order, starting from ``seeds``; a mention whose event
+        changes queues the later mentions whose block holds it (and, when it founded the event
+        it leaves, that event's later members). The others cannot decide differently, so the
+        result equals a full re-link. ``before`` overrides the stored events (a full re-link
+        clears them first)."""
+        queue = [(row.sort_key, row.id) for row in self.store.link_rows(seeds)]
+        heapq.heapify(queue)
+        queued = {mid for _, mid in queue}
+        was: dict[str, str | None] = {}
+        touched = set(old_events)
+        report = LinkReport()
+
+        def push(rows: Iterable[LinkRow], after: str) -> None:
+            for row in rows:
+                if row.sort_key > after and row.id not in queued:
+                    queued.add(row.id)
+                    heapq.heappush(queue, (row.sort_key, row.id))
+
+        while queue:
+            key, mid = heapq.heappop(queue)
+            [row] = self.store.link_rows([mid])
+            old = before.get(mid, row.event_id)
+            was[mid] = old
+            event_id, link = self._decide(row)
             self.store.assign(mid, event_id, link)
-        touched = set(assigned.values()) | {e for e in before.values() if e} | old_events
-        report = LinkReport(decided=len(assigned))
+            report.decided += 1
+            touched.add(event_id)
+            if event_id == old:
+                continue
+            if old:
+                touched.add(old)
+                if old == event_id_for(mid):  # it founded the event it leaves
+                    push(self.store.members([old]), key)
+            if row.features is not None and is_linkable(row.features):
+                push(self.store.mentions_reaching(own_box(row.features) or _NOWHERE), key)
+        self._settle(touched, was, report)
+        return report
+
+    def _settle(self, touched: set[str], was: dict[str, str | None], report: LinkReport) -> None:
+        """Rewrite the touched events from their mentions; redirect the ids that are gone."""
+        now = {row.id: row.event_id for row in self.store.link_rows(list(was))}
         for event_id in sorted(touched):
             members = self.store.members([event_id])
             if members:
@@ -187,32 +175,27 @@ class Linker:
             if self.store.event_exists(event_id):
                 self.store.delete_event(event_id)
                 report.events_removed += 1
-            went = Counter(assigned[m] for m, e in before.items() if e == event_id)
+            went: Counter[str] = Counter()
+            for mid, old in was.items():
+                target = now.get(mid)
+                if old == event_id and target:
+                    went[target] += 1
             if went:
-                target = min(went, key=lambda e: (-went[e], e))
-                self.store.add_redirect(event_id, target, "its reports were linked into it")
-        return report
+                into = min(went, key=lambda e: (-went[e], e))
+                self.store.add_redirect(event_id, into, "its reports were linked into it")
 
-    def _decide(
-        self,
-        row: LinkRow,
-        rows: dict[str, LinkRow],
-        affected: set[str],
-        assigned: dict[str, str],
-    ) -> tuple[str, dict[str, Any]]:
+    def _decide(self, row: LinkRow) -> tuple[str, dict[str, Any]]:
+        """Join the best earlier event the block offers, or found one; with the reasons."""
         f = row.features
         if f is None or not is_linkable(f):
-            why = "background context" if f and f["background"] else "no day or no point to link on"
+            why = "background context" if f and f["background"] else "no day to link on"
             return event_id_for(row.id), {"founded": True, "reasons": [why]}
-
-        def event_of(other: LinkRow) -> str | None:
-            return assigned.get(other.id) if other.id in affected else other.event_id
 
         must = self.constraints.must.get(row.id, {})
         cannot = self.constraints.cannot.get(row.id, {})
         partners = [p for p in self.store.link_rows(must) if p.sort_key < row.sort_key]
         for partner in sorted(partners, key=lambda p: p.sort_key):
-            event_id = event_of(partner)
+            event_id = partner.event_id
             if event_id:
                 number = must[partner.id]
                 return event_id, {
@@ -222,10 +205,9 @@ class Linker:
                 }
         clusters: dict[str, list[LinkRow]] = {}
         for other in self.store.mentions_in_box(search_box(f)):
-            rows.setdefault(other.id, other)
             if other.sort_key >= row.sort_key or other.features is None:
                 continue
-            event_id = event_of(other)
+            event_id = other.event_id
             if event_id:
                 clusters.setdefault(event_id, []).append(other)
         eligible: list[tuple[float, str, str, PairScore]] = []  # score, first key, event, pair
@@ -266,24 +248,4 @@ class Linker:
         self.store.write_event(event, members[0].sort_key)
 
 
-def _closure_box(f: dict[str, Any]) -> Box:
-    """Wide enough to reach every mention whose own block contains this one."""
-    day, (lat, lon) = f["day"], point(f)
-    dlat, dlon = REGION_BOX
-    return Box(day - 1, day + 1, lat - dlat, lat + dlat, lon - dlon, lon + dlon)
-
-
-def _blocks(a: dict[str, Any], b: dict[str, Any] | None) -> bool:
-    """Is either mention in the other's block?"""
-    if b is None or not is_linkable(b):
-        return False
-    return _inside(search_box(a), b) or _inside(search_box(b), a)
-
-
-def _inside(box: Box, f: dict[str, Any]) -> bool:
-    lat, lon = point(f)
-    return (
-        box.day_min <= f["day"] <= box.day_max
-        and box.lat_min <= lat <= box.lat_max
-        and box.lon_min <= lon <= box.lon_max
-    )
+_NOWHERE = Box(0, 0, 0, 0, 0, 0)

@@ -95,6 +95,7 @@ class LinkTables:
             if row is None:
                 continue
             self._conn.execute("DELETE FROM mention_boxes WHERE mention_rowid = ?", (row[0],))
+            self._conn.execute("DELETE FROM mention_reach WHERE mention_rowid = ?", (row[0],))
             self._conn.execute("DELETE FROM mentions WHERE id = ?", (mid,))
 
     def mention_documents(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
@@ -110,9 +111,11 @@ class LinkTables:
                 out[row["id"]] = data
         return out
 
-    def index_mention(self, mid: str, features: dict[str, Any], box: Box | None) -> None:
-        """Keep a mention's link features, and put it in the block index unless ``box`` is
-        None (mentions without date or place are never candidates)."""
+    def index_mention(
+        self, mid: str, features: dict[str, Any], box: Box | None, reach: Box | None = None
+    ) -> None:
+        """Keep a mention's link features; put it in the block index at ``box`` (its point)
+        and ``reach`` (the block it looks into). None for both: never a candidate."""
         row = self._conn.execute("SELECT rowid FROM mentions WHERE id = ?", (mid,)).fetchone()
         if row is None:
             raise KeyError(f"no stored mention {mid!r}")
@@ -120,25 +123,26 @@ class LinkTables:
             "UPDATE mentions SET features = ? WHERE id = ?",
             (json.dumps(features, ensure_ascii=False), mid),
         )
-        self._conn.execute("DELETE FROM mention_boxes WHERE mention_rowid = ?", (row[0],))
-        if box is not None:
-            self._conn.execute(
-                "INSERT INTO mention_boxes VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    row[0],
-                    box.day_min,
-                    box.day_max,
-                    box.lat_min,
-                    box.lat_max,
-                    box.lon_min,
-                    box.lon_max,
-                ),
-            )
+        for table, extent in (("mention_boxes", box), ("mention_reach", reach)):
+            self._conn.execute(f"DELETE FROM {table} WHERE mention_rowid = ?", (row[0],))
+            if extent is not None:
+                self._conn.execute(
+                    f"INSERT INTO {table} VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (row[0], extent.day_min, extent.day_max, extent.lat_min, extent.lat_max)
+                    + (extent.lon_min, extent.lon_max),
+                )
+
+    def mentions_reaching(self, point: Box) -> list[LinkRow]:
+        """Mentions whose block contains ``point``: those whose decision may depend on it."""
+        return self._box_query("mention_reach", point)
 
     def mentions_in_box(self, box: Box) -> list[LinkRow]:
-        """Indexed mentions whose own box overlaps ``box``."""
+        """Indexed mentions whose point lies in ``box``: the candidates of a block."""
+        return self._box_query("mention_boxes", box)
+
+    def _box_query(self, table: str, box: Box) -> list[LinkRow]:
         rows = self._conn.execute(
-            "SELECT m.id, m.sort_key, m.event_id, m.features FROM mention_boxes b "
+            f"SELECT m.id, m.sort_key, m.event_id, m.features FROM {table} b "
             "JOIN mentions m ON m.rowid = b.mention_rowid "
             "WHERE b.day_max >= ? AND b.day_min <= ? AND b.lat_max >= ? AND b.lat_min <= ? "
             "AND b.lon_max >= ? AND b.lon_min <= ?",

@@ -27,7 +27,7 @@ CREATE TABLE IF NOT EXISTS reports (
     id TEXT PRIMARY KEY,
     text TEXT NOT NULL,
     title TEXT, url TEXT, published TEXT, source TEXT, language TEXT, encoding TEXT,
-    origin TEXT, format TEXT, received TEXT,
+    origin TEXT, format TEXT, received TEXT, edited TEXT,
     revision INTEGER NOT NULL DEFAULT 1,
     status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done', 'failed')),
     error TEXT,
@@ -38,7 +38,7 @@ CREATE TABLE IF NOT EXISTS revisions (
     report_id TEXT NOT NULL REFERENCES reports (id),
     revision INTEGER NOT NULL,
     text TEXT NOT NULL,
-    title TEXT, published TEXT, received TEXT, origin TEXT,
+    title TEXT, published TEXT, received TEXT, edited TEXT, origin TEXT,
     PRIMARY KEY (report_id, revision)
 );
 CREATE TABLE IF NOT EXISTS mentions (
@@ -57,6 +57,9 @@ CREATE INDEX IF NOT EXISTS mentions_report ON mentions (report_id, revision, ord
 CREATE INDEX IF NOT EXISTS mentions_event ON mentions (event_id);
 CREATE INDEX IF NOT EXISTS mentions_unlinked ON mentions (event_id) WHERE event_id IS NULL;
 CREATE VIRTUAL TABLE IF NOT EXISTS mention_boxes USING rtree (
+    mention_rowid, day_min, day_max, lat_min, lat_max, lon_min, lon_max
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS mention_reach USING rtree (
     mention_rowid, day_min, day_max, lat_min, lat_max, lon_min, lon_max
 );
 CREATE TABLE IF NOT EXISTS events (
@@ -105,6 +108,7 @@ def migrate_from_v1(conn: sqlite3.Connection) -> None:
     """Keep every report (as revision 1) and re-extract them all: v1's per-report events are
     derived data, rebuilt by the next ``khronika ingest`` or ``khronika reextract``."""
     conn.execute("ALTER TABLE reports ADD COLUMN revision INTEGER NOT NULL DEFAULT 1")
+    conn.execute("ALTER TABLE reports ADD COLUMN edited TEXT")
     for table in ("event_reports", "figures", "events"):
         conn.execute(f"DROP TABLE IF EXISTS {table}")
     conn.executescript(SCHEMA)

