@@ -16,6 +16,10 @@ demo: $(STAMP)
 	rm -rf demo-out && mkdir -p demo-out
 	$(BIN)/khronika ingest --db demo-out/khronika.db examples/reports/
 	$(BIN)/khronika events --db demo-out/khronika.db --format table
+	@echo "One event linked from several Telegram posts, one of them edited:"
+	$(BIN)/khronika events --db demo-out/khronika.db --format jsonl --since 2024-11-14 \
+	  --until 2024-11-14 --limit 1 | $(BIN)/python -c "import json, sys; print(json.load(sys.stdin)['id'])" \
+	  | xargs $(BIN)/khronika show --db demo-out/khronika.db | tail -n 12
 	$(BIN)/khronika events --db demo-out/khronika.db --format geojson > demo-out/events.geojson
 	@echo "GeoJSON written to demo-out/events.geojson"
 
@@ -37,6 +41,7 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/throughput.py
 	$(BIN)/python benchmarks/gazetteer.py
 	$(BIN)/python benchmarks/languages.py
+	$(BIN)/python benchmarks/linking.py
 
 clean:
 	rm -rf $(VENV) demo-out .pytest_cache .mypy_cache .ruff_cache

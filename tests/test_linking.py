@@ -71,6 +71,7 @@ def mention(
     speaker_kind: str | None = None,
     weapon: str | None = "drone",
     background: bool = False,
+    quote: str = "A sentence.",
 ) -> Event:
     def figures(value: int | None, what: str) -> Casualties:
         if value is None:
@@ -93,7 +94,7 @@ def mention(
         injured=figures(injured, "injured"),
         report_ids=[rid],
         weapons=[Weapon(weapon, evidence)] if weapon else [],
-        sources=[Source(rid, "Example", None, None, "A sentence.", 0, 11, "t", None, speaker_kind)],
+        sources=[Source(rid, "Example", None, None, quote, 0, 11, "t", None, speaker_kind)],
         background=background,
     )
 
@@ -144,6 +145,17 @@ def test_two_strikes_on_one_city_in_different_districts_stay_two(store: Store) -
     assert sorted(len(e["report_ids"]) for e in events) == [1, 2]  # type: ignore[arg-type]
     second = next(e for e in events if "b" in e["report_ids"])  # type: ignore[operator]
     assert second["report_ids"] == ["b", "c"]  # one district in two scripts
+
+
+def test_clock_times_hours_apart_keep_two_strikes_on_one_city_apart(store: Store) -> None:
+    morning, evening = "Удар о 08:10 по місту.", "At 19:40 a drone hit the city."
+    put(store, report("a", "x", "2026-03-04T09:00"), mention("a", "Kharkiv", quote=morning))
+    put(store, report("b", "y", "2026-03-04T20:00"), mention("b", "Kharkiv", quote=evening))
+    put(store, report("c", "z", "2026-03-04T21:00"), mention("c", "Kharkiv", quote="о 19:45"))
+    events = sorted(events_of(store), key=lambda e: e["report_ids"])  # type: ignore[arg-type, return-value]
+    assert [e["report_ids"] for e in events] == [["a"], ["b", "c"]]
+    founded = events[1]["links"][0]  # type: ignore[index]
+    assert "times of day differ (08:10 / 19:40)" in " ".join(founded["reasons"])
 
 
 def test_same_name_villages_far_apart_and_other_types_stay_apart(store: Store) -> None:

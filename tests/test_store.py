@@ -461,3 +461,12 @@ def test_ingest_resumes_pending_reports_and_counts_read_errors(store: Store) -> 
     assert (summary.new, summary.unchanged, summary.failed) == (1, 0, 1)
     assert summary.errors == ["broken.json:3: not valid JSON"]
     assert store.report_status(report.id) == "done"
+
+
+def test_the_detected_language_is_stored(store: Store) -> None:
+    report = make_report("Харків обстріляли вночі.")
+    report.language = None
+    store.add_report(report)
+    store.save_extraction(Extraction(replace(report, language="uk"), []))
+    stored = store.get_report(report.id)
+    assert stored is not None and stored.report.language == "uk"

@@ -80,8 +80,9 @@ def extract_and_save(
         message = extraction_error(report, error)
         store.mark_failed(report.id, message)
         raise ExtractionFailed(message) from error
-    saved = store.save_extraction(extraction)
-    (linker or Linker(store)).update(saved)
+    with store.transaction():  # the mentions and their links in one commit
+        saved = store.save_extraction(extraction)
+        (linker or Linker(store)).update(saved)
     return saved.count
 
 

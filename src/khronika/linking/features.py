@@ -54,37 +54,53 @@ def mention_features(doc: dict[str, Any], linkable_in_report: int) -> dict[str, 
             for f in (doc.get(kind) or {}).get("history") or []
         ),
         "summary": linkable_in_report >= SUMMARY_SIZE,
-        "names": names(doc),
+        **names(doc),
+        "times": times_of_day(doc),
     }
+
+
+_CLOCK = re.compile(r"(?<![\d:.])([01]?\d|2[0-3]):([0-5]\d)(?![\d:])")
+
+
+def times_of_day(doc: dict[str, Any]) -> list[int]:
+    """Clock times the mention's sentences give ("at 08:10", "о 15:20"), in minutes after
+    midnight, local as the text says them: two strikes on one city at 08:10 and 19:40 are two."""
+    found = {
+        int(match.group(1)) * 60 + int(match.group(2))
+        for source in doc.get("sources") or []
+        for match in _CLOCK.finditer(source.get("quote") or "")
+    }
+    return sorted(found)
 
 
 _WORD = re.compile(r"[^\W\d_][\w'’-]*|\d[\d:.,]*\d|\d")
 _SENTENCE_END = re.compile(r"[.!?…:;\n]\s*$")
 
 
-def names(doc: dict[str, Any]) -> list[str]:
-    """The proper names and numbers of the mention's sentences as script-free keys, so an
+def names(doc: dict[str, Any]) -> dict[str, Any]:
+    """The proper names and numbers of the mention's sentences as script-free keys (and one
+    word as written for each, to show), so an
     English and a Ukrainian report of one event share "Motorola" / "Моторола" ("mtrl") and
     "08:10". A capitalised word that opens a sentence is not taken: it may be any word."""
-    keys: set[str] = set()
+    words: dict[str, str] = {}
     for source in doc.get("sources") or []:
         quote = source.get("quote") or ""
         for match in _WORD.finditer(quote):
             word = match.group()
             if word[0].isdigit():
                 if len(word) >= 2:
-                    keys.add(word)
+                    words.setdefault(word, word)
                 continue
             opens = match.start() == 0 or _SENTENCE_END.search(quote[: match.start()])
             if word[0].isupper() and not word.isupper() and not opens:
                 key = skeleton(word)
                 if len(key) >= 3:
-                    keys.add(key[:5])
+                    words.setdefault(key[:5], word)
     place_key = (
         skeleton(doc.get("location", {}).get("name") or "")[:5] if doc.get("location") else ""
     )
-    keys.discard(place_key)
-    return sorted(keys)
+    words.pop(place_key, None)
+    return {"names": sorted(words), "name_words": words}
 
 
 _VOWELS = str.maketrans("", "", "aeiouy ")

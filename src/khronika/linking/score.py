@@ -70,9 +70,10 @@ def compare(a: dict[str, Any], b: dict[str, Any]) -> PairScore:
         pair.add(-0.5, f"different weapons ({', '.join(a['weapons'])} / {', '.join(b['weapons'])})")
     shared = sorted(set(a.get("names") or []) & set(b.get("names") or []))
     if shared:
-        pair.add(
-            0.5 if len(shared) == 1 else 1.0, f"shared names or numbers ({', '.join(shared[:4])})"
-        )
+        written = [(b.get("name_words") or {}).get(key, key) for key in shared[:4]]
+        points = 0.5 if len(shared) == 1 else 1.0
+        pair.add(points, f"shared names or numbers ({', '.join(written)})")
+    _times(pair, a.get("times") or [], b.get("times") or [])
     if a.get("update") or b.get("update"):
         pair.add(0.5, "one updates a toll")
     if a["actor1"] and a["actor1"] == b["actor1"]:
@@ -135,3 +136,17 @@ def _tolls(pair: PairScore, mine: int | None, theirs: int | None, word: str) -> 
         pair.add(0.5, f"same toll ({mine} {word})")
     elif max(mine, theirs) > 3 * min(mine, theirs) + 10:
         pair.add(-1.0, f"tolls far apart ({mine} / {theirs} {word})")
+
+
+def _times(pair: PairScore, mine: list[int], theirs: list[int]) -> None:
+    if not mine or not theirs:
+        return
+    gap = min(abs(x - y) for x in mine for y in theirs)
+    if gap <= 60:
+        pair.add(0.5, f"same time of day ({_clock(mine[0])} / {_clock(theirs[0])})")
+    elif gap >= 180:
+        pair.add(-1.5, f"times of day differ ({_clock(mine[0])} / {_clock(theirs[0])})")
+
+
+def _clock(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -82,10 +83,25 @@ class LinkTables:
     """Mixin of ``Store``: the link state, read and written by ``khronika.linking``."""
 
     _conn: sqlite3.Connection
+    _depth: int = 0
 
-    def transaction(self) -> sqlite3.Connection:
-        """``with store.transaction():`` makes the writes inside one commit."""
-        return self._conn
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """``with store.transaction():`` makes the writes inside one commit; nested, only the
+        outermost commits, and an exception anywhere rolls all of it back."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        self._depth = 1
+        try:
+            with self._conn:
+                yield
+        finally:
+            self._depth = 0
 
     # Mentions as linking sees them
 

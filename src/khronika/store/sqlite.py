@@ -269,7 +269,7 @@ class Store(LinkTables):
         rows = [(event, False) for event in extraction.events]
         rows += [(event, True) for event in extraction.background]
         saved = SavedMentions(count=len(rows))
-        with self._conn:
+        with self.transaction():
             head = self._conn.execute(
                 "SELECT r.revision, v.published, v.received, v.edited FROM reports r "
                 "JOIN revisions v ON v.report_id = r.id AND v.revision = r.revision WHERE r.id = ?",
@@ -290,9 +290,9 @@ class Store(LinkTables):
                 self._insert_mention(mid, report_id, revision, ordinal, said_at, event, background)
                 saved.added.append(mid)
             self._conn.execute(
-                "UPDATE reports SET status = 'done', error = NULL, extractor_version = ? "
-                "WHERE id = ?",
-                (_extractor_version(), report_id),
+                "UPDATE reports SET status = 'done', error = NULL, extractor_version = ?, "
+                "language = COALESCE(?, language) WHERE id = ?",
+                (_extractor_version(), extraction.report.language, report_id),
             )
         return saved
 
