@@ -212,11 +212,16 @@ class Linker:
                 clusters.setdefault(event_id, []).append(other)
         eligible: list[tuple[float, str, str, PairScore]] = []  # score, first key, event, pair
         nearest: PairScore | None = None
-        for event_id, members in clusters.items():
+        apart: list[str] = []  # why the events in the block that conflict were not joined
+        for event_id, members in sorted(clusters.items()):
             if any(m.id in cannot for m in members):
+                apart.append(f"kept apart from {event_id} by a person's correction")
                 continue
             pairs = [(compare(m.features or {}, f), m) for m in members]
-            if any(p.conflict for p, _ in pairs):
+            conflicts = [(p.conflict, m) for p, m in pairs if p.conflict]
+            if conflicts:
+                conflict, member = conflicts[0]
+                apart.append(f"kept apart from {member.id}: {conflict}")
                 continue
             pair, member = min(pairs, key=lambda pm: (-pm[0].score, pm[1].sort_key))
             pair.reasons.insert(0, member.id)
@@ -232,7 +237,7 @@ class Linker:
                 "score": round(score, 2),
                 "reasons": pair.reasons[1:],
             }
-        reasons = ["no earlier mention close enough"]
+        reasons = ["no earlier mention close enough", *apart[:3]]
         if nearest is not None:
             reasons.append(
                 f"nearest: {nearest.reasons[0]} at {nearest.score:.1f} points, under the "
