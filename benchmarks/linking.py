@@ -59,11 +59,13 @@ def _places(count: int = 60) -> list[tuple[str, float, float, str]]:
     return random.Random(7).sample(cities, min(count, len(cities)))
 
 
-def synthetic_extraction(number: int, rng: random.Random, places: list[Any]) -> Any:
-    """One report with one to three mentions on one day (ids and values deterministic)."""
+def synthetic_extraction(
+    number: int, rng: random.Random, places: list[Any], day: date | None = None
+) -> Any:
+    """One report with one to three mentions on one day (random unless given)."""
     from khronika.records import Casualties, Event, Evidence, Extraction, Figure, Place, Report
 
-    day = START + timedelta(days=rng.randrange(DAYS))
+    day = day or START + timedelta(days=rng.randrange(DAYS))
     report = Report(
         id=f"syn-{number}",
         text=f"synthetic report {number}",
@@ -97,7 +99,7 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def store_and_link(reports: int, link: bool) -> dict[str, Any]:
+def store_and_link(reports: int, link: bool, in_order: bool) -> dict[str, Any]:
     from khronika.linking import Linker
     from khronika.store import Store
 
@@ -106,7 +108,8 @@ def store_and_link(reports: int, link: bool) -> dict[str, Any]:
         linker = Linker(store)
         start = time.perf_counter()
         for number in range(reports):
-            report, extraction = synthetic_extraction(number, rng, places)
+            day = START + timedelta(days=number * DAYS // reports) if in_order else None
+            report, extraction = synthetic_extraction(number, rng, places, day)
             store.store_report(report)
             with store.transaction():  # as the ingest loop does: mentions and links, one commit
                 saved = store.save_extraction(extraction)
@@ -157,7 +160,7 @@ def _warline_reports() -> list[Any]:
     return out
 
 
-def one_report_at_scale(stored: int, probes: int) -> dict[str, Any]:
+def one_report_at_scale(stored: int, probes: int, live: bool) -> dict[str, Any]:
     """Bulk-fill a store with ``stored`` linked mentions, then link ``probes`` new reports."""
     from khronika.linking import Linker, event_id_for
     from khronika.linking.features import mention_features, own_box
@@ -215,7 +218,8 @@ def one_report_at_scale(stored: int, probes: int) -> dict[str, Any]:
         linker = Linker(store)
         times = []
         for probe in range(probes):
-            report, extraction = synthetic_extraction(stored + probe, rng, places)
+            day = START + timedelta(days=DAYS + probe // 100) if live else None
+            report, extraction = synthetic_extraction(stored + probe, rng, places, day)
             store.store_report(report)
             begin = time.perf_counter()
             with store.transaction():
@@ -253,32 +257,37 @@ def main() -> None:
         if measure == "real":
             result = real_ingest(rest[0] == "link")
         elif measure == "synthetic":
-            result = store_and_link(int(rest[1]), rest[0] == "link")
+            result = store_and_link(int(rest[1]), rest[0] == "link", rest[2] == "in-order")
         else:
-            result = one_report_at_scale(int(rest[0]), int(rest[1]))
+            result = one_report_at_scale(int(rest[0]), int(rest[1]), rest[2] == "live")
         print(json.dumps(result))
         return
     plain, linked = _child("real", "plain"), _child("real", "link")
     print(
         f"real ingest of {linked['reports']} reports: {plain['seconds']:.1f} s without linking, "
         f"{linked['seconds']:.1f} s with ({linked['seconds'] / plain['seconds']:.2f}×); "
-        f"peak RSS {plain['rss_mb']:.0f} / {linked['rss_mb']:.0f} MB"
+        f"peak RSS {plain['rss_mb']:.0f} / {linked['rss_mb']:.0f} MB",
+        flush=True,
     )
-    plain = _child("synthetic", "plain", str(args.reports))
-    linked = _child("synthetic", "link", str(args.reports))
-    print(
-        f"store of {args.reports} synthetic reports ({linked['mentions']} mentions): "
-        f"{plain['seconds']:.1f} s without linking, {linked['seconds']:.1f} s with "
-        f"({linked['seconds'] / plain['seconds']:.2f}×); peak RSS {plain['rss_mb']:.0f} / "
-        f"{linked['rss_mb']:.0f} MB"
-    )
-    scale = _child("scale", str(args.stored), str(args.probes))
-    print(
-        f"one new report into {scale['stored']} stored linked mentions (filled in "
-        f"{scale['fill_seconds']:.0f} s): p50 {scale['p50_ms']:.1f} ms, p95 "
-        f"{scale['p95_ms']:.1f} ms, max {scale['max_ms']:.1f} ms over {scale['probes']} "
-        f"reports; peak RSS {scale['rss_mb']:.0f} MB"
-    )
+    for order in ("in-order", "random"):
+        plain = _child("synthetic", "plain", str(args.reports), order)
+        linked = _child("synthetic", "link", str(args.reports), order)
+        print(
+            f"store of {args.reports} synthetic reports in {order} days "
+            f"({linked['mentions']} mentions): {plain['seconds']:.1f} s without linking, "
+            f"{linked['seconds']:.1f} s with ({linked['seconds'] / plain['seconds']:.2f}×); "
+            f"peak RSS {plain['rss_mb']:.0f} / {linked['rss_mb']:.0f} MB",
+            flush=True,
+        )
+    for arrival in ("live", "random"):
+        scale = _child("scale", str(args.stored), str(args.probes), arrival)
+        print(
+            f"one new report ({arrival} day) into {scale['stored']} stored linked mentions "
+            f"(filled in {scale['fill_seconds']:.0f} s): p50 {scale['p50_ms']:.1f} ms, p95 "
+            f"{scale['p95_ms']:.1f} ms, max {scale['max_ms']:.1f} ms over {scale['probes']} "
+            f"reports; peak RSS {scale['rss_mb']:.0f} MB",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":
