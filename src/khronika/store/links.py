@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from khronika.store.filters import EventFilter, normalize_admin1
@@ -74,8 +75,16 @@ def _now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
+@lru_cache(maxsize=1 << 17)
+def _parsed(features: str) -> dict[str, Any]:
+    """Link features are read again and again while a block is decided; parse each text once.
+    Callers only read them."""
+    parsed: dict[str, Any] = json.loads(features)
+    return parsed
+
+
 def _link_row(row: sqlite3.Row) -> LinkRow:
-    features = json.loads(row["features"]) if row["features"] else None
+    features = _parsed(row["features"]) if row["features"] else None
     return LinkRow(row["id"], row["sort_key"], row["event_id"], features)
 
 
