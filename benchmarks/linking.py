@@ -144,20 +144,9 @@ def real_ingest(link: bool) -> dict[str, Any]:
 
 
 def _warline_reports() -> list[Any]:
-    from khronika.records import Report
+    from khronika.evaluate.gold import item_report, read_gold
 
-    out = []
-    for line in WARLINE.read_text(encoding="utf-8").splitlines():
-        item = json.loads(line)
-        for lang in ("en", "uk"):
-            out.append(
-                Report(
-                    id=f"{item['id']}-{lang}",
-                    text=item[lang],
-                    published=datetime.fromisoformat(item["date"]),
-                )
-            )
-    return out
+    return [item_report(item, lang) for item in read_gold(WARLINE) for lang in ("en", "uk")]
 
 
 def one_report_at_scale(stored: int, probes: int, live: bool) -> dict[str, Any]:

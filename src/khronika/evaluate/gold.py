@@ -155,9 +155,9 @@ def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def extract_item(item: GoldItem, lang: str, extractor: Extractor) -> Extracted:
+def item_report(item: GoldItem, lang: str) -> Report:
     """One language of an item as score_gold.py gives it to ``khronika extract``."""
-    report = Report(
+    return Report(
         id=f"{item.id}-{lang}",
         text=item.texts[lang],
         published=item.published,
@@ -165,7 +165,11 @@ def extract_item(item: GoldItem, lang: str, extractor: Extractor) -> Extracted:
         origin=item.where,
         format="jsonl",
     )
-    events, _, candidates = run_extractor_lists(extractor, report)
+
+
+def extract_item(item: GoldItem, lang: str, extractor: Extractor) -> Extracted:
+    """One language of an item, extracted."""
+    events, _, candidates = run_extractor_lists(extractor, item_report(item, lang))
     return Extracted(
         events=[e for e in events if not e.get("background")],
         candidates=[e for e in candidates if not e.get("background")],

@@ -28,16 +28,15 @@ from pathlib import Path
 from typing import Any
 
 from khronika.evaluate.extraction import Extractor
-from khronika.evaluate.gold import read_gold
+from khronika.evaluate.gold import item_report, read_gold
 from khronika.evaluate.gold_metrics import days_apart, km, matches
 from khronika.evaluate.readers import (
     EvalInputError,
-    datetime_at_midnight,
     read_gold_csv,
     select_rows,
 )
 from khronika.evaluate.result import EvalResult, FieldScore, Progress
-from khronika.evaluate.ucdp import UCDP_COLUMNS, parse_ucdp_row
+from khronika.evaluate.ucdp import UCDP_COLUMNS, headline_report, parse_ucdp_row
 from khronika.ingest import ReadOptions, read_paths
 from khronika.ingest_run import ingest
 from khronika.records import Report
@@ -73,6 +72,14 @@ def stored_mentions(store: Store) -> list[dict[str, Any]]:
     for m in mentions:
         latest[m["report_id"]] = max(latest.get(m["report_id"], 0), m["revision"])
     return [m for m in mentions if m["revision"] == latest[m["report_id"]]]
+
+
+def main_mentions(mentions: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Each report's main mention (its first), by report id."""
+    main: dict[str, dict[str, Any]] = {}
+    for mention in sorted(mentions, key=lambda m: m["id"]):
+        main.setdefault(mention["report_id"], mention)
+    return main
 
 
 def observe(mention: dict[str, Any], truth: Any) -> Observed:
@@ -188,17 +195,7 @@ def score_link_warline(
     """Set 1: the two languages of each Warline item, linked across the whole file."""
     items = read_gold(path)
     chosen = [items[i] for i in select_rows(len(items), limit, sample, seed)]
-    reports = [
-        Report(
-            id=f"{item.id}-{lang}",
-            text=item.texts[lang],
-            published=item.published,
-            origin=item.where,
-            format="jsonl",
-        )
-        for item in chosen
-        for lang in ("en", "uk")
-    ]
+    reports = [item_report(item, lang) for item in chosen for lang in ("en", "uk")]
     gold_of = {
         f"{item.id}-{lang}": (item.id, item.gold(lang)) for item in chosen for lang in ("en", "uk")
     }
@@ -253,15 +250,7 @@ def score_link_ucdp(
             rows_of_text[headline.text].add(row.row_id)
     shared = {text for text, ids in rows_of_text.items() if len(ids) > 1}
     reports = [
-        Report(
-            id=f"{row.row_id}:{number}",
-            text=headline.text,
-            published=datetime_at_midnight(headline.published),
-            source=headline.outlet,
-            language="en",
-            origin=row.where,
-            format="csv",
-        )
+        headline_report(row, number, headline)
         for row in rows
         for number, headline in enumerate(row.headlines, start=1)
     ]
@@ -269,9 +258,7 @@ def score_link_ucdp(
         store = _ingest(reports, workdir)
         with store:
             mentions = stored_mentions(store)
-    main: dict[str, dict[str, Any]] = {}
-    for mention in sorted(mentions, key=lambda m: m["id"]):
-        main.setdefault(mention["report_id"], mention)
+    main = main_mentions(mentions)
     texts = {report.id: report.text for report in reports}
     observed = [
         observe(m, rid.rsplit(":", 1)[0])
@@ -338,9 +325,7 @@ def score_link_stream(
         reverse = _ingest(_reports_reversed(reports), workdir, "reverse.db")
         with reverse:
             again = {e["id"]: e for e in reverse.query_events(EventFilter(include_background=True))}
-    main: dict[str, dict[str, Any]] = {}
-    for mention in sorted(mentions, key=lambda m: m["id"]):
-        main.setdefault(mention["report_id"], mention)
+    main = main_mentions(mentions)
     observed = [observe(m, labels.get(rid)) for rid, m in sorted(main.items())]
 
     def relation(a: Observed, b: Observed) -> bool | None:

@@ -248,20 +248,25 @@ def _main_event(gold: UcdpGold, extractor: Extractor) -> tuple[EventDict | None,
     mains: list[EventDict] = []
     mentioned = False
     for number, headline in enumerate(gold.headlines, start=1):
-        report = Report(
-            id=f"{gold.row_id}:{number}",
-            text=headline.text,
-            published=datetime_at_midnight(headline.published),
-            source=headline.outlet,
-            language="en",
-            origin=gold.where,
-            format="csv",
-        )
+        report = headline_report(gold, number, headline)
         events, _, candidates = run_extractor_lists(extractor, report)
         mentioned = mentioned or bool(candidates)
         if events:
             mains.append(events[0])
     return (_reconcile(mains) if mains else None), mentioned
+
+
+def headline_report(gold: UcdpGold, number: int, headline: Headline) -> Report:
+    """One headline of a UCDP row as a report published on its source date."""
+    return Report(
+        id=f"{gold.row_id}:{number}",
+        text=headline.text,
+        published=datetime_at_midnight(headline.published),
+        source=headline.outlet,
+        language="en",
+        origin=gold.where,
+        format="csv",
+    )
 
 
 def _reconcile(mains: list[EventDict]) -> EventDict:

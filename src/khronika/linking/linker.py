@@ -30,7 +30,7 @@ from khronika.linking.features import (
 )
 from khronika.linking.score import PairScore, compare
 from khronika.store import SavedMentions, Store
-from khronika.store.links import Box, LinkRow
+from khronika.store.links import LinkRow
 
 
 def event_id_for(founder: str) -> str:
@@ -158,8 +158,9 @@ class Linker:
                 touched.add(old)
                 if old == event_id_for(mid):  # it founded the event it leaves
                     push(self.store.members([old]), key)
-            if row.features is not None and is_linkable(row.features):
-                push(self.store.mentions_reaching(own_box(row.features) or _NOWHERE), key)
+            point = own_box(row.features) if row.features is not None else None
+            if point is not None:  # a linkable mention: those whose block holds it decide again
+                push(self.store.mentions_reaching(point), key)
         self._settle(touched, was, report)
         return report
 
@@ -251,6 +252,3 @@ class Linker:
         ordered = [docs[m.id] for m in members]
         event = derive_event(event_id, ordered, self.store.links_of(event_id))
         self.store.write_event(event, members[0].sort_key)
-
-
-_NOWHERE = Box(0, 0, 0, 0, 0, 0)

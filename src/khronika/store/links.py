@@ -16,20 +16,6 @@ from typing import Any
 
 from khronika.store.filters import EventFilter, normalize_admin1
 
-_EVENT_COLUMN_NAMES = (
-    "background",
-    "event_date",
-    "event_type",
-    "sub_event_type",
-    "country_code",
-    "admin1",
-    "latitude",
-    "longitude",
-    "fatalities_best",
-    "injured_best",
-    "json",
-)
-
 
 @dataclass(frozen=True)
 class LinkRow:
