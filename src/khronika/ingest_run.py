@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from khronika import pipeline
 from khronika.linking import Linker
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from khronika.ingest import ReadError
 
 Extractor = Callable[[Report], Extraction]
+Outcome = Literal["new", "revised", "unchanged", "failed"]
 
 
 @dataclass
@@ -104,12 +105,28 @@ def ingest(
             summary.failed += 1
             summary.errors.append(str(item))
             continue
-        added = store.store_report(item)
-        if added == "unchanged" and store.report_status(item.id) != "pending":
-            summary.unchanged += 1
-            continue
-        _extract_into(summary, store, item, extractor, linker, revised=added == "revised")
+        outcome, count, error = ingest_one(store, item, linker, extractor)
+        setattr(summary, outcome, getattr(summary, outcome) + 1)
+        summary.events += count
+        if error is not None:
+            summary.errors.append(error)
     return summary
+
+
+def ingest_one(
+    store: Store, report: Report, linker: Linker, extractor: Extractor | None = None
+) -> tuple[Outcome, int, str | None]:
+    """Store one report and, unless the same text is stored and extracted already, extract and
+    link it: what happened, how many mentions were stored, and the error if extraction failed.
+    ``ingest`` and the API's POST /api/reports both go through here."""
+    added = store.store_report(report)
+    if added == "unchanged" and store.report_status(report.id) != "pending":
+        return "unchanged", 0, None
+    try:
+        count = extract_and_save(store, report, extractor, linker)
+    except ExtractionFailed as failure:
+        return "failed", 0, str(failure)
+    return ("revised" if added == "revised" else "new"), count, None
 
 
 def retry_failed(
@@ -132,7 +149,6 @@ def _extract_into(
     report: Report,
     extractor: Extractor | None,
     linker: Linker,
-    revised: bool = False,
 ) -> None:
     try:
         summary.events += extract_and_save(store, report, extractor, linker)
@@ -140,7 +156,4 @@ def _extract_into(
         summary.failed += 1
         summary.errors.append(str(failure))
         return
-    if revised:
-        summary.revised += 1
-    else:
-        summary.new += 1
+    summary.new += 1

@@ -1,11 +1,15 @@
 """Where reports and events are kept: SQLite now, other databases later behind the same names."""
 
 from khronika.store.filters import (
+    BBox,
     EventFilter,
+    EventKey,
     Near,
     haversine_km,
+    parse_bbox,
     parse_date,
     parse_near,
+    parse_query,
     resolve_country,
 )
 from khronika.store.schema import SCHEMA_VERSION
@@ -19,7 +23,9 @@ from khronika.store.sqlite import (
 
 __all__ = [
     "SCHEMA_VERSION",
+    "BBox",
     "EventFilter",
+    "EventKey",
     "Near",
     "SavedMentions",
     "Store",
@@ -27,7 +33,9 @@ __all__ = [
     "StoredReport",
     "default_db_path",
     "haversine_km",
+    "parse_bbox",
     "parse_date",
     "parse_near",
+    "parse_query",
     "resolve_country",
 ]

@@ -7,6 +7,7 @@ the option's name.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -26,6 +27,25 @@ class Near:
 
 
 @dataclass(frozen=True)
+class BBox:
+    """A box in degrees; ``west`` > ``east`` is a box across the antimeridian."""
+
+    west: float
+    south: float
+    east: float
+    north: float
+
+
+@dataclass(frozen=True)
+class EventKey:
+    """Where an event stands in the newest-first order: the keyset a page continues after."""
+
+    event_date: str | None
+    sort_key: str
+    id: str
+
+
+@dataclass(frozen=True)
 class EventFilter:
     """Filters for ``Store.query_events``; every field left as None does not filter."""
 
@@ -38,6 +58,9 @@ class EventFilter:
     min_killed: int | None = None
     include_background: bool = False
     limit: int | None = None
+    bbox: BBox | None = None
+    q: str | None = None  # words that must all occur in the notes or quoted sentences
+    after: EventKey | None = None  # only events after this one in the newest-first order
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -81,6 +104,36 @@ def parse_near(value: str) -> Near:
     if not km > 0 or math.isinf(km):
         raise ValueError(f"the distance in km must be a positive number, got {value!r}")
     return Near(latitude, longitude, km)
+
+
+def parse_bbox(value: str) -> BBox:
+    """``W,S,E,N`` in degrees, e.g. ``35.5,49.5,37,50.5``."""
+    parts = [part.strip() for part in value.split(",")]
+    if len(parts) != 4:
+        raise ValueError(f"expected W,S,E,N, got {value!r}")
+    try:
+        west, south, east, north = (float(part) for part in parts)
+    except ValueError:
+        raise ValueError(f"expected four numbers W,S,E,N, got {value!r}") from None
+    if not (-90 <= south <= 90 and -90 <= north <= 90):
+        raise ValueError(f"latitudes must lie within -90..90, got {value!r}")
+    if not (-180 <= west <= 180 and -180 <= east <= 180):
+        raise ValueError(f"longitudes must lie within -180..180, got {value!r}")
+    if south > north:
+        raise ValueError(f"south is above north, got {value!r}")
+    return BBox(west, south, east, north)
+
+
+def search_words(value: str) -> list[str]:
+    """The words of a full-text query, split as the index splits text (letters and digits)."""
+    return re.findall(r"[^\W_]+", value)
+
+
+def parse_query(value: str) -> str:
+    """A full-text query: at least one word; punctuation and operators are ignored."""
+    if not search_words(value):
+        raise ValueError(f"no words to search for in {value!r}")
+    return value.strip()
 
 
 @cache

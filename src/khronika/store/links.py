@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from khronika.store.filters import EventFilter, normalize_admin1
+from khronika.store.filters import EventFilter, EventKey, normalize_admin1, search_words
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,26 @@ def event_columns(data: dict[str, Any]) -> dict[str, Any]:
         "fatalities_best": (data.get("fatalities") or {}).get("best"),
         "injured_best": (data.get("injured") or {}).get("best"),
         "json": json.dumps(data, ensure_ascii=False),
+        "place": place.get("name"),
+        "geo_precision": place.get("geo_precision"),
     }
+
+
+def search_text(data: dict[str, Any]) -> tuple[str, str]:
+    """What full-text search reads of an event: its notes, and the sentences it is quoted in."""
+    quotes = dict.fromkeys(
+        source.get("quote") or "" for source in data.get("sources") or [] if source.get("quote")
+    )
+    return str(data.get("notes") or ""), "\n".join(quotes)
+
+
+def match_expression(query: str) -> str:
+    """An FTS5 query in which every word of ``query`` must occur (as a word or its start);
+    the user's punctuation never reaches FTS5's own syntax."""
+    words = search_words(query)
+    if not words:
+        raise ValueError(f"no words to search for in {query!r}")
+    return " ".join(f'"{word}"*' for word in words)
 
 
 def _now() -> str:
@@ -221,13 +240,17 @@ class LinkTables:
         event_id = data["id"]
         self.delete_event(event_id)
         columns = event_columns(data)
-        self._conn.execute(
+        cursor = self._conn.execute(
             "INSERT INTO events (id, n_reports, sort_key, "
             + ", ".join(columns)
             + ") VALUES (?, ?, ?"
             + ", ?" * len(columns)
             + ")",
             (event_id, data.get("n_reports", 1), sort_key, *columns.values()),
+        )
+        self._conn.execute(
+            "INSERT INTO events_fts (rowid, notes, quotes) VALUES (?, ?, ?)",
+            (cursor.lastrowid, *search_text(data)),
         )
         figures = [
             *(data.get("fatalities") or {}).get("history", []),
@@ -258,7 +281,20 @@ class LinkTables:
         )
 
     def delete_event(self, event_id: str) -> None:
-        self._conn.execute("DELETE FROM events WHERE id = ?", (event_id,))
+        row = self._conn.execute("SELECT rowid FROM events WHERE id = ?", (event_id,)).fetchone()
+        if row is None:
+            return
+        self._conn.execute("DELETE FROM events_fts WHERE rowid = ?", (row[0],))
+        self._conn.execute("DELETE FROM events WHERE rowid = ?", (row[0],))
+
+    def index_event_text(self) -> None:
+        """Build the full-text index of every stored event again (after a migration)."""
+        self._conn.execute("DELETE FROM events_fts")
+        for row in self._conn.execute("SELECT rowid, json FROM events").fetchall():
+            self._conn.execute(
+                "INSERT INTO events_fts (rowid, notes, quotes) VALUES (?, ?, ?)",
+                (row[0], *search_text(json.loads(row[1]))),
+            )
 
     def event_exists(self, event_id: str) -> bool:
         row = self._conn.execute("SELECT 1 FROM events WHERE id = ?", (event_id,)).fetchone()
@@ -295,16 +331,34 @@ class LinkTables:
         return list(self.iter_events(filters or EventFilter()))
 
     def iter_events(self, filters: EventFilter) -> Iterator[dict[str, Any]]:
+        for _, text in self.iter_event_json(filters):
+            yield json.loads(text)
+
+    def iter_event_json(self, filters: EventFilter) -> Iterator[tuple[EventKey, str]]:
+        """Each matching event's stored JSON text (not decoded) with its place in the order:
+        newest first, undated last, then the founding mention's order; ``filters.after``
+        continues after a given event (keyset paging)."""
         where, params = where_clauses(filters)
-        sql = "SELECT json FROM events"
+        if filters.after is not None:
+            after = filters.after
+            if after.event_date is None:
+                where.append("(event_date IS NULL AND (sort_key, id) > (?, ?))")
+                params += [after.sort_key, after.id]
+            else:
+                where.append(
+                    "(event_date < ? OR event_date IS NULL "
+                    "OR (event_date = ? AND (sort_key, id) > (?, ?)))"
+                )
+                params += [after.event_date, after.event_date, after.sort_key, after.id]
+        sql = "SELECT id, event_date, sort_key, json FROM events"
         if where:
             sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY event_date IS NULL, event_date DESC, sort_key"
+        sql += " ORDER BY event_date IS NULL, event_date DESC, sort_key, id"
         if filters.limit is not None:
             sql += " LIMIT ?"
             params.append(filters.limit)
         for row in self._conn.execute(sql, params):
-            yield json.loads(row["json"])
+            yield EventKey(row["event_date"], row["sort_key"], row["id"]), row["json"]
 
     def get_event(self, event_id: str) -> dict[str, Any] | None:
         """An event by id; an id that was merged or split away follows its redirect."""
@@ -339,6 +393,7 @@ class LinkTables:
         """Forget every link and event (not redirects or corrections): a full re-link follows."""
         self._conn.execute("UPDATE mentions SET event_id = NULL, link = NULL")
         self._conn.execute("DELETE FROM events")
+        self._conn.execute("DELETE FROM events_fts")
 
     # People's corrections
 
@@ -371,10 +426,16 @@ def _chunks(items: list[str], size: int = 500) -> Iterator[list[str]]:
         yield items[start : start + size]
 
 
-def where_clauses(filters: EventFilter) -> tuple[list[str], list[Any]]:
-    """SQL conditions and their parameters for ``filters`` (events and mentions alike)."""
+def where_clauses(filters: EventFilter, table: str = "events") -> tuple[list[str], list[Any]]:
+    """SQL conditions and their parameters for ``filters`` over ``table`` (events or mentions;
+    full-text search covers events only)."""
     where: list[str] = []
     params: list[Any] = []
+    if filters.q is not None:
+        if table != "events":
+            raise ValueError("full-text search (q) covers linked events, not mentions")
+        where.append("rowid IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)")
+        params.append(match_expression(filters.q))
     if not filters.include_background:
         where.append("background = 0")
     if filters.since is not None:
@@ -403,4 +464,11 @@ def where_clauses(filters: EventFilter) -> tuple[list[str], list[Any]]:
         params += [near.latitude - band, near.latitude + band]
         where.append("haversine_km(latitude, longitude, ?, ?) <= ?")
         params += [near.latitude, near.longitude, near.km]
+    if filters.bbox is not None:
+        box = filters.bbox
+        where.append("latitude BETWEEN ? AND ?")
+        params += [box.south, box.north]
+        join = "AND" if box.west <= box.east else "OR"  # OR: the box crosses the antimeridian
+        where.append(f"(longitude >= ? {join} longitude <= ?)")
+        params += [box.west, box.east]
     return where, params

@@ -1,5 +1,6 @@
-"""The SQLite schema (version 2: reports with revisions, mentions, linked events) and the
-migration from version 1 (one event per mention, no revisions).
+"""The SQLite schema (version 3: reports with revisions, mentions, linked events, a full-text
+index of the events) and the migrations from version 1 (one event per mention, no revisions)
+and version 2 (no full-text index, no place name or precision columns).
 
 Reports and their revisions are what users gave: never dropped. Mentions are what extraction
 made of one revision; events, links and figures are derived from mentions by linking and can
@@ -9,16 +10,28 @@ are kept across rebuilds.
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from collections.abc import Callable
+from typing import Any
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _EVENT_COLUMNS = """
     background INTEGER NOT NULL,
     event_date TEXT, event_type TEXT, sub_event_type TEXT,
     country_code TEXT, admin1 TEXT, latitude REAL, longitude REAL,
     fatalities_best INTEGER, injured_best INTEGER,
-    json TEXT NOT NULL
+    json TEXT NOT NULL,
+    place TEXT, geo_precision INTEGER
+"""
+
+# Full text of each event (its notes and the sentences its sources are quoted in), keyed by the
+# event's rowid; diacritics are folded so "Kharkiv" and "Khárkiv" meet, any case.
+FTS_SCHEMA = """
+CREATE VIRTUAL TABLE IF NOT EXISTS events_fts USING fts5 (
+    notes, quotes, tokenize = 'unicode61 remove_diacritics 2'
+);
 """
 
 SCHEMA = f"""
@@ -81,6 +94,7 @@ CREATE TABLE IF NOT EXISTS figures (
     report_id TEXT, start INTEGER, "end" INTEGER
 );
 CREATE INDEX IF NOT EXISTS figures_event ON figures (event_id);
+{FTS_SCHEMA}
 CREATE TABLE IF NOT EXISTS event_reports (
     event_id TEXT NOT NULL REFERENCES events (id) ON DELETE CASCADE,
     report_id TEXT NOT NULL,
@@ -117,3 +131,36 @@ def migrate_from_v1(conn: sqlite3.Connection) -> None:
         "origin) SELECT id, 1, text, title, published, received, origin FROM reports"
     )
     conn.execute("UPDATE reports SET status = 'pending' WHERE status = 'done'")
+
+
+def require_fts5() -> None:
+    """Fail early, saying why, when this Python's SQLite was built without FTS5."""
+    probe = sqlite3.connect(":memory:")
+    try:
+        probe.execute("CREATE VIRTUAL TABLE probe USING fts5 (text)")
+    except sqlite3.OperationalError as err:
+        raise RuntimeError(
+            f"this Python's SQLite {sqlite3.sqlite_version} has no FTS5 ({err}); Khronika's "
+            "full-text search needs it: use a Python whose sqlite3 module is built with FTS5 "
+            "(python.org and most Linux distributions' builds are)"
+        ) from None
+    finally:
+        probe.close()
+
+
+def migrate_from_v2(
+    conn: sqlite3.Connection, columns: Callable[[dict[str, Any]], dict[str, Any]]
+) -> None:
+    """Add the place name and precision columns and the full-text index, filled from the JSON
+    of the stored events and mentions (``columns`` copies them out, as writes do)."""
+    for table in ("mentions", "events"):
+        conn.execute(f"ALTER TABLE {table} ADD COLUMN place TEXT")
+        conn.execute(f"ALTER TABLE {table} ADD COLUMN geo_precision INTEGER")
+        rows = conn.execute(f"SELECT rowid, json FROM {table}").fetchall()
+        for rowid, text in rows:
+            copied = columns(json.loads(text))
+            conn.execute(
+                f"UPDATE {table} SET place = ?, geo_precision = ? WHERE rowid = ?",
+                (copied["place"], copied["geo_precision"], rowid),
+            )
+    conn.executescript(FTS_SCHEMA)

@@ -16,6 +16,7 @@ import os
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal
@@ -23,7 +24,14 @@ from typing import Any, Literal
 from khronika.records import Event, Extraction, Report
 from khronika.store.filters import EventFilter, haversine_km, normalize_admin1
 from khronika.store.links import LinkTables, event_columns, where_clauses
-from khronika.store.schema import SCHEMA, SCHEMA_VERSION, migrate_from_v1
+from khronika.store.schema import (
+    SCHEMA,
+    SCHEMA_VERSION,
+    migrate_from_v1,
+    migrate_from_v2,
+    require_fts5,
+)
+from khronika.store.summary import EventSummaries
 
 DEFAULT_DB = "khronika.db"
 DB_ENV = "KHRONIKA_DB"
@@ -87,11 +95,12 @@ def sort_key(event_date: str | None, said_at: str | None, mid: str) -> str:
     return f"{event_date or '9999-99-99'}|{said_at or ''}|{mid}"
 
 
-class Store(LinkTables):
+class Store(LinkTables, EventSummaries):
     """Reports, mentions, events and figures in one SQLite file (WAL mode); a context manager."""
 
     def __init__(self, path: str | os.PathLike[str], create: bool = True) -> None:
         self.path = Path(path)
+        _check_fts5()
         if not create and not self.path.exists():
             raise StoreError(f"{self.path}: no such database (run `khronika ingest` first)")
         try:
@@ -121,14 +130,19 @@ class Store(LinkTables):
             row = self._conn.execute(
                 "SELECT value FROM meta WHERE key = 'schema_version'"
             ).fetchone()
-            if row is not None and row["value"] == "1":
+            old = row["value"] if row is not None else None
+            if old == "1":
                 migrate_from_v1(self._conn)
+            elif old == "2":
+                migrate_from_v2(self._conn, event_columns)
             elif row is not None and row["value"] != str(SCHEMA_VERSION):
                 raise StoreError(
                     f"{self.path}: schema version {row['value']}, this Khronika reads "
                     f"version {SCHEMA_VERSION}"
                 )
             self._conn.executescript(SCHEMA)
+            if old == "2":
+                self.index_event_text()
             self._conn.execute(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
                 (str(SCHEMA_VERSION),),
@@ -342,7 +356,10 @@ class Store(LinkTables):
 
     def query_mentions(self, filters: EventFilter | None = None) -> list[dict[str, Any]]:
         """Raw mentions (one event as one report tells it) matching ``filters``, newest first."""
-        where, params = where_clauses(filters or EventFilter())
+        try:
+            where, params = where_clauses(filters or EventFilter(), "mentions")
+        except ValueError as err:
+            raise StoreError(str(err)) from None
         sql = "SELECT json, event_id FROM mentions"
         if where:
             sql += " WHERE " + " AND ".join(where)
@@ -371,6 +388,15 @@ class Store(LinkTables):
 
     def _scalar(self, sql: str) -> int:
         return int(self._conn.execute(sql).fetchone()[0])
+
+
+@cache
+def _check_fts5() -> None:
+    """Once per process (a failure is not cached): the full-text index needs SQLite's FTS5."""
+    try:
+        require_fts5()
+    except RuntimeError as err:
+        raise StoreError(str(err)) from None
 
 
 def _with_event(row: sqlite3.Row) -> dict[str, Any]:
