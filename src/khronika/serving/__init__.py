@@ -1,0 +1,1 @@
+"""The HTTP API and the map page over a Khronika store (``khronika serve``)."""

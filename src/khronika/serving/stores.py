@@ -1,0 +1,26 @@
+"""One store connection per worker thread: SQLite connections stay in the thread that opened
+them, WAL lets readers go on while a report is ingested, and one lock keeps writers in turn."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from khronika.store import Store
+
+
+class Stores:
+    """Hands each thread its own ``Store`` on the same file, opened on first use."""
+
+    def __init__(self, path: Path) -> None:
+        Store(path, create=False).close()  # the same error as the other commands; migrates once
+        self.path = path
+        self.write_lock = threading.Lock()
+        self._local = threading.local()
+
+    def get(self) -> Store:
+        store: Store | None = getattr(self._local, "store", None)
+        if store is None:
+            store = Store(self.path, create=False)
+            self._local.store = store
+        return store
