@@ -30,8 +30,10 @@ from khronika.store import (
     Store,
     StoreError,
     default_db_path,
+    parse_bbox,
     parse_date,
     parse_near,
+    parse_query,
     resolve_country,
 )
 
@@ -183,6 +185,15 @@ def build_parser() -> Parser:
     )
     events.add_argument("--min-killed", metavar="N", type=_integer(0), help="best killed >= N")
     events.add_argument(
+        "--bbox", metavar="W,S,E,N", type=_checked(parse_bbox), help="within a box (degrees)"
+    )
+    events.add_argument(
+        "--q",
+        metavar="WORDS",
+        type=_checked(parse_query),
+        help="words that must occur in the notes or quoted sentences",
+    )
+    events.add_argument(
         "--background", action="store_true", help="include background events (ongoing context)"
     )
     events.add_argument("--limit", metavar="N", type=_integer(1), help="at most N events")
@@ -231,6 +242,30 @@ def build_parser() -> Parser:
     _add_db_option(show)
     show.add_argument("--json", action="store_true", help="print the event's JSON")
     show.set_defaults(handler=_show)
+
+    serve = commands.add_parser(
+        "serve", help="serve the API and the map page over HTTP", description=_serve.__doc__
+    )
+    _add_db_option(serve)
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
+    )
+    serve.add_argument(
+        "--port", type=_integer(0), default=8000, help="port (default: %(default)s; 0: any free)"
+    )
+    serve.add_argument(
+        "--token-file",
+        metavar="FILE",
+        help="file holding the bearer token that POST /api/reports needs (else read-only)",
+    )
+    serve.add_argument(
+        "--cors-origin",
+        metavar="ORIGIN",
+        action="append",
+        default=[],
+        help="allow this origin (e.g. http://localhost:5173) cross-origin requests; repeatable",
+    )
+    serve.set_defaults(handler=_serve)
 
     reports = commands.add_parser(
         "reports", help="list stored reports", description=_reports.__doc__
@@ -393,6 +428,8 @@ def _event_filter(args: argparse.Namespace) -> EventFilter:
         min_killed=args.min_killed,
         include_background=args.background,
         limit=args.limit,
+        bbox=args.bbox,
+        q=args.q,
     )
 
 
@@ -470,6 +507,50 @@ def _split(args: argparse.Namespace) -> int:
             print(corrections.split(store, args.event_id, args.reports, args.note))
         except corrections.CorrectionError as err:
             raise CommandError(str(err)) from None
+    return 0
+
+
+def _read_token(path: str) -> str:
+    """The token in ``path`` (surrounding whitespace dropped); a file others can read is
+    allowed with a warning, a missing or empty one is an error."""
+    try:
+        info = os.stat(path)
+        with open(path, encoding="utf-8") as handle:
+            token = handle.read().strip()
+    except OSError as err:
+        raise CommandError(f"argument --token-file: cannot read {path!r}: {err.strerror}") from None
+    except UnicodeDecodeError:
+        raise CommandError(f"argument --token-file: {path!r} is not UTF-8 text") from None
+    if not token:
+        raise CommandError(f"argument --token-file: {path!r} is empty")
+    if len(token) < 16:
+        raise CommandError(
+            f"argument --token-file: the token in {path!r} has {len(token)} characters; "
+            "use at least 16 (e.g. `python -c 'import secrets; print(secrets.token_urlsafe())'`)"
+        )
+    if info.st_mode & 0o077:
+        print(
+            f"khronika: warning: {path} can be read by other users (chmod 600 {path})",
+            file=sys.stderr,
+        )
+    return token
+
+
+def _serve(args: argparse.Namespace) -> int:
+    """Serve the API (/api/..., documented at /docs) and the map page (/) over HTTP.
+
+    Read-only unless --token-file is given; listens on 127.0.0.1 unless --host says otherwise;
+    no cross-origin requests unless --cors-origin allows them.
+    """
+    import uvicorn
+
+    from khronika.serving.app import create_app
+
+    token = _read_token(args.token_file) if args.token_file else None
+    app = create_app(default_db_path(args.db), token=token, cors_origins=args.cors_origin)
+    mode = "accepting reports" if token else "read-only"
+    print(f"khronika: serving on http://{args.host}:{args.port}/ ({mode})", file=sys.stderr)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return 0
 
 
