@@ -43,5 +43,15 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/languages.py
 	$(BIN)/python benchmarks/linking.py
 
+# The offline basemap of the map page, rebuilt from Natural Earth (npm world-atlas) and the
+# GeoNames postal file for Ukraine; the result is committed, so only run this to change it.
+WORLD_ATLAS ?= $(VENV)/world-atlas/node_modules/world-atlas
+GEONAMES_POSTAL ?= ../shared/gazetteer/UA-geonames-postal.txt
+.PHONY: basemap
+basemap: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,basemap]'
+	test -f $(WORLD_ATLAS)/countries-10m.json || npm install --prefix $(VENV)/world-atlas world-atlas@2.0.2
+	$(BIN)/python scripts/build_basemap.py --world-atlas $(WORLD_ATLAS) --postal $(GEONAMES_POSTAL)
+
 clean:
 	rm -rf $(VENV) demo-out .pytest_cache .mypy_cache .ruff_cache
