@@ -308,7 +308,7 @@ def create_app(
                     "application/x-ndjson": {"schema": {"type": "string"}},
                 },
             },
-            "security": [{"bearer": []}],
+            **({"security": [{"bearer": []}]} if token else {}),
         },
     )
     async def post_reports(request: Request) -> Response:
@@ -334,7 +334,8 @@ def create_app(
 
     if STATIC.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    _finish_openapi(app)
+    if token:
+        _add_bearer_scheme(app)
     if cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -347,8 +348,9 @@ def create_app(
     return app
 
 
-def _finish_openapi(app: FastAPI) -> None:
-    """The bearer scheme POST /api/reports names, added to the generated document."""
+def _add_bearer_scheme(app: FastAPI) -> None:
+    """The bearer scheme POST /api/reports names (when it can be used), added to the
+    generated document."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:

@@ -7,8 +7,7 @@ The same parsers as the command line (``khronika.store.filters``), so ``?near=``
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Query
 
@@ -16,6 +15,7 @@ from khronika.serving.responses import ApiError
 from khronika.store import (
     EventFilter,
     parse_bbox,
+    parse_date,
     parse_near,
     parse_query,
     resolve_country,
@@ -23,10 +23,17 @@ from khronika.store import (
 
 T = TypeVar("T")
 
-NUMBER = r"[+-]?(\d+(\.\d*)?|\.\d+)"
-NEAR_PATTERN = rf"^\s*{NUMBER}\s*,\s*{NUMBER}\s*,\s*{NUMBER}\s*$"
-BBOX_PATTERN = rf"^\s*{NUMBER}\s*(,\s*{NUMBER}\s*){{3}}$"
-FORMS = {"near": "three numbers LAT,LON,KM", "bbox": "four numbers W,S,E,N"}
+# The ranges the parsers check, as patterns, so the OpenAPI document states them too.
+LATITUDE = r"[+-]?(90(\.0*)?|[1-8]?\d(\.\d*)?|\.\d+)"
+LONGITUDE = r"[+-]?(180(\.0*)?|(1[0-7]\d|[1-9]?\d)(\.\d*)?|\.\d+)"
+KILOMETRES = r"(\d{0,6}[1-9]\d{0,6}(\.\d{0,9})?|\d{0,6}\.\d{0,8}[1-9]\d{0,8})"
+_SEP = r"\s*,\s*"
+NEAR_PATTERN = rf"^\s*{LATITUDE}{_SEP}{LONGITUDE}{_SEP}{KILOMETRES}\s*$"
+BBOX_PATTERN = rf"^\s*{LONGITUDE}{_SEP}{LATITUDE}{_SEP}{LONGITUDE}{_SEP}{LATITUDE}\s*$"
+FORMS = {
+    "near": "LAT,LON,KM (latitude -90..90, longitude -180..180, km above 0)",
+    "bbox": "W,S,E,N in degrees (longitudes -180..180, latitudes -90..90)",
+}
 
 
 def parsed(name: str, parse: Callable[[str], T], value: str | None) -> T | None:
@@ -39,9 +46,19 @@ def parsed(name: str, parse: Callable[[str], T], value: str | None) -> T | None:
         raise ApiError(400, f"argument {name}: {err}") from None
 
 
+def _day(description: str) -> Any:
+    """A YYYY-MM-DD parameter, stated so in the schema (``date.fromisoformat`` alone would also
+    take 20240523 and week dates)."""
+    return Query(
+        description=description,
+        pattern=r"^\d{4}-\d{2}-\d{2}$",
+        json_schema_extra={"format": "date"},
+    )
+
+
 def event_filter(
-    since: Annotated[date | None, Query(description="from this day (YYYY-MM-DD)")] = None,
-    until: Annotated[date | None, Query(description="to this day (YYYY-MM-DD)")] = None,
+    since: Annotated[str | None, _day("from this day (YYYY-MM-DD)")] = None,
+    until: Annotated[str | None, _day("to this day (YYYY-MM-DD)")] = None,
     country: Annotated[
         str | None, Query(description="ISO code (UA, UKR) or English name", max_length=100)
     ] = None,
@@ -56,24 +73,32 @@ def event_filter(
     near: Annotated[
         str | None, Query(description="LAT,LON,KM: within KM of a point", pattern=NEAR_PATTERN)
     ] = None,
-    min_killed: Annotated[int | None, Query(ge=0, description="best killed >= N")] = None,
+    min_killed: Annotated[
+        int | None, Query(ge=0, le=10_000_000, description="best killed >= N")
+    ] = None,
     bbox: Annotated[
         str | None, Query(description="W,S,E,N in degrees", pattern=BBOX_PATTERN)
     ] = None,
     q: Annotated[
         str | None,
-        Query(description="words that must occur in the notes or quoted sentences", max_length=500),
+        Query(
+            description="words that must occur in the notes or quoted sentences",
+            max_length=500,
+            pattern=r"[^\W_]",  # at least one letter or digit
+        ),
     ] = None,
     background: Annotated[
         bool, Query(description="include background events (ongoing context)")
     ] = False,
 ) -> EventFilter:
     """The filters every event endpoint shares."""
-    if since is not None and until is not None and since > until:
-        raise ApiError(400, f"argument since: {since} is after until {until}")
+    first = parsed("since", parse_date, since)
+    last = parsed("until", parse_date, until)
+    if first is not None and last is not None and first > last:
+        raise ApiError(400, f"argument since: {first} is after until {last}")
     return EventFilter(
-        since=since,
-        until=until,
+        since=first,
+        until=last,
         country=parsed("country", resolve_country, country),
         admin1=admin1,
         event_type=event_type,
