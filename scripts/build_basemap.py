@@ -294,9 +294,10 @@ def simplified(shapes: dict[str, BaseGeometry]) -> dict[str, BaseGeometry]:
 
 
 def rounded(geometry: BaseGeometry) -> dict[str, Any]:
-    """GeoJSON geometry with coordinates rounded to DECIMALS."""
-    geometry = shapely.set_precision(geometry, 10**-DECIMALS)
-    return dict(mapping(shapely.normalize(geometry)))
+    """GeoJSON geometry with coordinates rounded to DECIMALS, in a stable vertex order, outer
+    rings counter-clockwise as RFC 7946 asks."""
+    geometry = shapely.normalize(shapely.set_precision(geometry, 10**-DECIMALS))
+    return dict(mapping(shapely.orient_polygons(geometry, exterior_cw=False)))
 
 
 def ukrainian_names(units: list[list[str]]) -> dict[str, str]:

@@ -53,11 +53,16 @@ def contains(feature: dict[str, Any], lat: float, lon: float) -> bool:
     )
 
 
-def ring_area(ring: Ring) -> float:
-    """Shoelace area in degrees², longitude scaled by the cosine of 48.5° (mid-Ukraine)."""
+def signed_area(ring: Ring) -> float:
+    """Shoelace area in degrees², longitude scaled by the cosine of 48.5° (mid-Ukraine);
+    positive when the ring runs counter-clockwise."""
     scale = math.cos(math.radians(48.5))
     pairs = zip(ring, ring[1:], strict=False)
-    return abs(sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in pairs)) / 2 * scale
+    return sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in pairs) / 2 * scale
+
+
+def ring_area(ring: Ring) -> float:
+    return abs(signed_area(ring))
 
 
 def area(feature: dict[str, Any]) -> float:
@@ -87,8 +92,9 @@ def test_valid_geojson_and_small(basemap: dict[str, Any]) -> None:
         assert feature["type"] == "Feature"
         assert feature["geometry"]["type"] in ("Polygon", "MultiPolygon")
         assert feature["properties"]["layer"] in ("country", "oblast")
-        for polygon in polygons(feature):
-            for ring in polygon:
+        for shell, *holes in polygons(feature):
+            assert signed_area(shell) > 0 and all(signed_area(h) < 0 for h in holes)  # RFC 7946
+            for ring in [shell, *holes]:
                 assert len(ring) >= 4 and ring[0] == ring[-1]
                 for lon, lat in ring:
                     assert 18 <= lon <= 46 and 41 <= lat <= 57
