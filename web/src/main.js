@@ -29,6 +29,8 @@ const view = createMap($('map'), {
 });
 hooks.visible = () => view.visible();
 hooks.selection = () => selection.length;
+hooks.zoom = () => view.map.getZoom();
+hooks.pixel = (lat, lon) => view.map.latLngToContainerPoint([lat, lon]);
 const timeline = createTimeline($('timeline'), $('play'), {
   onBrush: (window) => {
     state.from = window ? dateOf(window[0]) : '';

@@ -45,32 +45,35 @@ export function createMap(container, { onPick, onView }) {
     const zoom = Math.round(map.getZoom());
     const box = [Math.max(-180, b.getWest()), Math.max(-85, b.getSouth()),
       Math.min(180, b.getEast()), Math.min(85, b.getNorth())];
+    const singles = [];
     for (const f of index.getClusters(box, zoom)) {
       const [lon, lat] = f.geometry.coordinates;
       const p = f.properties;
-      if (p.cluster) {
-        const marker = L.marker([lat, lon], { icon: clusterIcon(p), keyboard: false });
-        marker.on('click', () => {
-          map.setView([lat, lon], Math.min(MAX_ZOOM, index.getClusterExpansionZoom(p.cluster_id)));
-        });
-        points.addLayer(marker);
-        visible.push({ cluster: true, count: p.point_count, killed: p.killed, lat, lon });
-      } else {
-        const i = p.i;
-        const killed = cols.killed[i];
-        const isSel = cols.id[i] === selected;
-        const marker = L.circleMarker([lat, lon], {
-          renderer,
-          radius: radius(killed),
-          color: isSel ? '#111' : '#fff',
-          weight: isSel ? 3 : 1,
-          fillColor: typeColour(cols.types[cols.type[i]]),
-          fillOpacity: 0.85,
-        });
-        marker.on('click', () => onPick(cols.id[i]));
-        points.addLayer(marker);
-        visible.push({ cluster: false, count: 1, killed: Math.max(0, killed), id: cols.id[i], lat, lon });
+      if (!p.cluster) {
+        singles.push({ i: p.i, lat, lon });
+        continue;
       }
+      const marker = L.marker([lat, lon], { icon: clusterIcon(p), keyboard: false });
+      marker.on('click', () => {
+        map.setView([lat, lon], Math.min(MAX_ZOOM, index.getClusterExpansionZoom(p.cluster_id)));
+      });
+      points.addLayer(marker);
+      visible.push({ cluster: true, count: p.point_count, killed: p.killed, lat, lon });
+    }
+    for (const { i, lat, lon } of spread(map, singles)) {
+      const killed = cols.killed[i];
+      const isSel = cols.id[i] === selected;
+      const marker = L.circleMarker([lat, lon], {
+        renderer,
+        radius: radius(killed),
+        color: isSel ? '#111' : '#fff',
+        weight: isSel ? 3 : 1,
+        fillColor: typeColour(cols.types[cols.type[i]]),
+        fillOpacity: 0.85,
+      });
+      marker.on('click', () => onPick(cols.id[i]));
+      points.addLayer(marker);
+      visible.push({ cluster: false, count: 1, killed: Math.max(0, killed), id: cols.id[i], lat, lon });
     }
   }
 
@@ -137,6 +140,32 @@ export function createMap(container, { onPick, onView }) {
       return visible.map((v) => ({ ...v, ...map.latLngToContainerPoint([v.lat, v.lon]) }));
     },
   };
+}
+
+/** Events at one spot (the same town, another day) are set around it in a small ring, so
+ * each can be clicked. */
+function spread(map, singles) {
+  const groups = new Map();
+  for (const s of singles) {
+    const pt = map.latLngToLayerPoint([s.lat, s.lon]);
+    const key = `${Math.round(pt.x / 6)},${Math.round(pt.y / 6)}`;
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push({ ...s, pt });
+  }
+  const out = [];
+  for (const group of groups.values()) {
+    if (group.length === 1) {
+      out.push(group[0]);
+      continue;
+    }
+    const ring = 10 + 3 * group.length;
+    group.forEach((s, k) => {
+      const angle = (2 * Math.PI * k) / group.length;
+      const at = map.layerPointToLatLng(s.pt.add([ring * Math.cos(angle), ring * Math.sin(angle)]));
+      out.push({ ...s, lat: at.lat, lon: at.lng });
+    });
+  }
+  return out;
 }
 
 function clusterIcon(p) {
