@@ -42,6 +42,7 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/gazetteer.py
 	$(BIN)/python benchmarks/languages.py
 	$(BIN)/python benchmarks/linking.py
+	$(BIN)/python benchmarks/web_page.py
 
 # The offline basemap of the map page, rebuilt from Natural Earth (npm world-atlas) and the
 # GeoNames postal file for Ukraine; the result is committed, so only run this to change it.
@@ -52,6 +53,12 @@ basemap: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,basemap]'
 	test -f $(WORLD_ATLAS)/countries-10m.json || npm install --prefix $(VENV)/world-atlas world-atlas@2.0.2
 	$(BIN)/python scripts/build_basemap.py --world-atlas $(WORLD_ATLAS) --postal $(GEONAMES_POSTAL)
+
+# The map page, rebuilt from web/ with npm; the built files in src/khronika/serving/static/ are
+# committed, so demo and test never need npm: run this after changing web/.
+.PHONY: web
+web:
+	cd web && npm ci --no-audit --no-fund && npm run build
 
 clean:
 	rm -rf $(VENV) demo-out .pytest_cache .mypy_cache .ruff_cache
