@@ -335,3 +335,37 @@ def test_report_markup_renders_as_text(visit: Visit, site: str) -> None:
     for k in range(links.count()):
         assert links.nth(k).get_attribute("rel") == "noopener noreferrer"
     visit.assert_clean()
+
+
+def test_text_search_asks_the_server_and_downloads_carry_the_filters(
+    visit: Visit, site: str
+) -> None:
+    visit.open()
+    loads = visit.hooks("loads")
+    found = _points(site, q="Saltivskyi")
+    assert 0 < len(found) < visit.hooks("selection()")
+    visit.page.fill("#f-q", "Saltivskyi")
+    visit.wait_until(f"window.khronika.loads > {loads}")
+    visit.wait_until(f"window.khronika.selection() === {len(found)}")
+    assert visit.list_rows() == [row[0] for row in found]
+    visit.page.fill("#f-min-killed", "1")
+    visit.wait_until("document.getElementById('dl-acled').href.includes('min_killed=1')")
+    href = visit.page.get_attribute("#dl-acled", "href")
+    assert href is not None and href.startswith("/api/export?")
+    exported = httpx.get(site + href)
+    assert exported.status_code == 200
+    assert "attachment" in exported.headers["content-disposition"]
+    visit.assert_clean()
+
+
+def test_play_moves_the_window_forward(visit: Visit) -> None:
+    visit.open()
+    visit.page.click("#play")
+    visit.wait_until("location.hash.includes('from=')")
+    first = visit.page.evaluate("new URLSearchParams(location.hash.slice(1)).get('from')")
+    visit.wait_until(
+        f"(new URLSearchParams(location.hash.slice(1)).get('from') || '') > '{first}'", 10
+    )
+    visit.page.click("#play")  # pause
+    assert visit.page.inner_text("#play").endswith("Play")
+    visit.assert_clean()
