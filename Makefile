@@ -22,6 +22,8 @@ demo: $(STAMP)
 	  | xargs $(BIN)/khronika show --db demo-out/khronika.db | tail -n 12
 	$(BIN)/khronika events --db demo-out/khronika.db --format geojson > demo-out/events.geojson
 	@echo "GeoJSON written to demo-out/events.geojson"
+	@echo "Serve the map and the API (read-only, 127.0.0.1):"
+	@echo "  $(BIN)/khronika serve --db demo-out/khronika.db    # then open http://127.0.0.1:8000/"
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks scripts
@@ -42,6 +44,7 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/gazetteer.py
 	$(BIN)/python benchmarks/languages.py
 	$(BIN)/python benchmarks/linking.py
+	$(BIN)/python benchmarks/serving.py
 	$(BIN)/python benchmarks/web_page.py
 
 # The offline basemap of the map page, rebuilt from Natural Earth (npm world-atlas) and the

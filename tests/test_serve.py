@@ -474,7 +474,7 @@ def test_a_version_2_store_gets_its_text_index_and_place_columns(db: Path) -> No
     connection = sqlite3.connect(db)
     connection.executescript(
         """
-        DROP TABLE events_fts;
+        DROP TABLE events_fts; DROP INDEX events_cover;
         ALTER TABLE events DROP COLUMN place; ALTER TABLE events DROP COLUMN geo_precision;
         ALTER TABLE mentions DROP COLUMN place; ALTER TABLE mentions DROP COLUMN geo_precision;
         UPDATE meta SET value = '2' WHERE key = 'schema_version';

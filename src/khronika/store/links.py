@@ -76,6 +76,10 @@ def match_expression(query: str) -> str:
     return " ".join(f'"{word}"*' for word in words)
 
 
+# Newest first; undated events come last (SQLite sorts NULL last when descending).
+EVENT_ORDER = "event_date DESC, sort_key, id"
+
+
 def _now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
@@ -350,13 +354,18 @@ class LinkTables:
                     "OR (event_date = ? AND (sort_key, id) > (?, ?)))"
                 )
                 params += [after.event_date, after.event_date, after.sort_key, after.id]
-        sql = "SELECT id, event_date, sort_key, json FROM events"
+        # The page is chosen from the covering index; only its rows' JSON is read.
+        inner = "SELECT rowid FROM events"
         if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY event_date IS NULL, event_date DESC, sort_key, id"
+            inner += " WHERE " + " AND ".join(where)
+        inner += f" ORDER BY {EVENT_ORDER}"
         if filters.limit is not None:
-            sql += " LIMIT ?"
+            inner += " LIMIT ?"
             params.append(filters.limit)
+        sql = (
+            f"SELECT id, event_date, sort_key, json FROM events WHERE rowid IN ({inner}) "
+            f"ORDER BY {EVENT_ORDER}"
+        )
         for row in self._conn.execute(sql, params):
             yield EventKey(row["event_date"], row["sort_key"], row["id"]), row["json"]
 

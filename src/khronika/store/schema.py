@@ -88,6 +88,12 @@ CREATE INDEX IF NOT EXISTS events_type ON events (event_type COLLATE NOCASE);
 CREATE INDEX IF NOT EXISTS events_sub_type ON events (sub_event_type COLLATE NOCASE);
 CREATE INDEX IF NOT EXISTS events_latitude ON events (latitude, longitude);
 CREATE INDEX IF NOT EXISTS events_killed ON events (fatalities_best);
+-- Every column the API filters, orders and summarises by, in its newest-first order: pages,
+-- points and counts are read from this index alone, never from the rows with their JSON.
+CREATE INDEX IF NOT EXISTS events_cover ON events (
+    background, event_date DESC, sort_key, id, event_type, sub_event_type, country_code,
+    admin1, latitude, longitude, fatalities_best, injured_best, n_reports, place, geo_precision
+);
 CREATE TABLE IF NOT EXISTS figures (
     event_id TEXT NOT NULL REFERENCES events (id) ON DELETE CASCADE,
     kind TEXT NOT NULL, value INTEGER, qualifier TEXT, grp TEXT, speaker TEXT, channel TEXT,

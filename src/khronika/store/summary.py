@@ -8,7 +8,7 @@ import sqlite3
 from typing import Any
 
 from khronika.store.filters import EventFilter
-from khronika.store.links import where_clauses
+from khronika.store.links import EVENT_ORDER, where_clauses
 
 POINT_FIELDS = (
     "id",
@@ -28,7 +28,6 @@ _POINT_COLUMNS = (
     "id, event_date, latitude, longitude, event_type, sub_event_type, fatalities_best, "
     "injured_best, admin1, place, n_reports, geo_precision"
 )
-_ORDER = "event_date IS NULL, event_date DESC, sort_key, id"
 _TOTALS = (
     "COUNT(*) AS events, COALESCE(SUM(fatalities_best), 0) AS killed, "
     "COALESCE(SUM(injured_best), 0) AS injured"
@@ -48,7 +47,7 @@ class EventSummaries:
         row = self._conn.execute(
             "SELECT '[' || COALESCE(group_concat(r, ','), '') || ']' FROM "
             f"(SELECT json_array({_POINT_COLUMNS}) AS r FROM events WHERE {placed} "
-            f"ORDER BY {_ORDER})",
+            f"ORDER BY {EVENT_ORDER})",
             params,
         ).fetchone()
         unplaced = " AND ".join([*where, "(latitude IS NULL OR longitude IS NULL)"])
