@@ -8,6 +8,8 @@ from pathlib import Path
 
 from khronika.store import Store
 
+CACHE_MB = 64  # per worker thread; threads are few (anyio's pool) and pages are shared by OS
+
 
 class Stores:
     """Hands each thread its own ``Store`` on the same file, opened on first use."""
@@ -22,5 +24,6 @@ class Stores:
         store: Store | None = getattr(self._local, "store", None)
         if store is None:
             store = Store(self.path, create=False)
+            store.cache_pages(CACHE_MB)
             self._local.store = store
         return store

@@ -151,6 +151,11 @@ class Store(LinkTables, EventSummaries):
     def close(self) -> None:
         self._conn.close()
 
+    def cache_pages(self, megabytes: int) -> None:
+        """Keep up to ``megabytes`` of pages in memory: a long-lived reader (the server) reads
+        the same index and event pages again and again (SQLite's default is 2 MB)."""
+        self._conn.execute(f"PRAGMA cache_size = -{int(megabytes) * 1024}")
+
     def __enter__(self) -> Store:
         return self
 
