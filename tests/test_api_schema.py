@@ -11,6 +11,7 @@ above its north edge.
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -33,6 +34,13 @@ with Store(_FOLDER / "k.db") as _store:
     stored_with(_store, "Kharkiv strike", make_event("r-aaaaaaaaaa", killed=(3,), injured=(9,)))
     stored_with(_store, "Kyiv drones", make_event("r-bbbbbbbbbb", place="Kyiv"))
     stored_with(_store, "Nowhere", make_event("r-cccccccccc", place=None, event_date=None))
+
+
+@schemathesis.serializer("application/x-ndjson")
+def _json_lines(ctx: object, value: object) -> bytes:
+    """A generated JSON Lines body: the string as it is, else the value as one JSON line."""
+    return value.encode() if isinstance(value, str) else (json.dumps(value) + "\n").encode()
+
 
 schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(_FOLDER / "k.db"))
 
