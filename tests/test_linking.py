@@ -265,6 +265,40 @@ def test_any_order_of_arrival_and_a_full_relink_give_the_same_events_and_ids(
         assert {e["id"]: e["mention_ids"] for e in events_of(opened)} == expected
 
 
+def test_a_batch_of_updates_gives_the_events_of_one_update_at_a_time(tmp_path: Path) -> None:
+    expected = _ingest_stream(tmp_path / "one.db", tuple(range(len(STREAM))))
+    with Store(tmp_path / "batch.db") as opened:
+        linker = Linker(opened)
+        with opened.transaction(), linker.batch():
+            for rid, at, where, districts, injured in reversed(STREAM):
+                opened.store_report(report(rid, rid, at))
+                day = date.fromisoformat(at[:10])
+                event = mention(rid, where, day, districts=districts, injured=injured)
+                linker.update(opened.save_extraction(Extraction(report(rid, rid, at), [event])))
+            assert events_of(opened) == []  # events are written when the batch ends
+        assert {e["id"]: e["mention_ids"] for e in events_of(opened)} == expected
+
+
+def test_daily_strikes_on_one_town_do_not_chain_into_one_event(store: Store) -> None:
+    """Each night's strike is told like the one before (same time, toll and depot), so each
+    would link to its neighbour a day earlier; but an event spans two dates at most."""
+    for number in range(4):
+        day = date(2026, 3, 4 + number)
+        rid = f"d{number}"
+        quote = "At 23:30 a drone hit the Saltivka depot No. 7, injuring 3."
+        put(
+            store,
+            report(rid, quote, f"{day.isoformat()}T23:50"),
+            mention(rid, "Kharkiv", day, injured=3, quote=quote),
+        )
+    events = sorted(events_of(store), key=lambda e: str(e["event_date"]))
+    assert [e["report_ids"] for e in events] == [["d0", "d1"], ["d2", "d3"]]
+    third = store.get_event(str(events[1]["id"]))
+    assert third is not None
+    founded = next(link for link in third["links"] if link.get("founded"))
+    assert any("an event spans two dates at most" in r for r in founded["reasons"])
+
+
 def test_merge_and_split_are_kept_by_relinking_and_old_ids_redirect(store: Store) -> None:
     put(store, report("a", "x", "2026-03-04T09:00"), mention("a", "Kharkiv"))
     put(store, report("b", "y", "2026-03-04T10:00"), mention("b", "Liubotyn", weapon="missile"))
