@@ -299,6 +299,30 @@ def test_daily_strikes_on_one_town_do_not_chain_into_one_event(store: Store) -> 
     assert any("an event spans two dates at most" in r for r in founded["reasons"])
 
 
+def test_a_days_roundup_does_not_set_the_figures_of_the_event_it_joins(store: Store) -> None:
+    """The roundup's "one killed, three injured" is the district's day, not the morning strike."""
+    put(
+        store,
+        report("m", "Ранкова атака на Нікополь: поранені двоє.", "2026-03-04T10:40"),
+        mention("m", "Kharkiv", injured=2, speaker_kind="official", quote="поранені двоє"),
+    )
+    roundup = mention("r", "Kharkiv", injured=3, killed=1, speaker_kind="official")
+    roundup.evidence["roundup"] = Evidence("r", 0, 12, "Упродовж дня", "roundup:5-places")
+    put(store, report("r", "Упродовж дня ...", "2026-03-04T21:30"), roundup)
+    events = events_of(store)
+    home = next(e for e in events if "m" in e["report_ids"])  # type: ignore[operator]
+    assert home["injured"]["best"] == 2 and home["fatalities"]["best"] is None  # type: ignore[index]
+    assert home["report_ids"] == ["m", "r"]
+    history = home["injured"]["history"]  # type: ignore[index]
+    assert [h.get("roundup", False) for h in history] == [False, True]
+    assert not home["figures_disputed"]
+    lone = mention("s", "Odesa", date(2026, 3, 9), injured=3, speaker_kind="official")
+    lone.evidence["roundup"] = Evidence("s", 0, 12, "Упродовж дня", "roundup:4-places")
+    put(store, report("s", "Упродовж дня ...", "2026-03-09T21:30"), lone)
+    [only] = [e for e in events_of(store) if e["report_ids"] == ["s"]]
+    assert only["injured"]["best"] == 3  # type: ignore[index]  # told by the roundup alone
+
+
 def test_merge_and_split_are_kept_by_relinking_and_old_ids_redirect(store: Store) -> None:
     put(store, report("a", "x", "2026-03-04T09:00"), mention("a", "Kharkiv"))
     put(store, report("b", "y", "2026-03-04T10:00"), mention("b", "Liubotyn", weapon="missile"))
