@@ -38,6 +38,7 @@ REPO = Path(__file__).resolve().parents[1]
 WARLINE = REPO.parent / "shared" / "eval" / "warline-dev.jsonl"
 START = date(2023, 1, 1)
 DAYS = 3 * 365
+ROUND_DAYS = 7  # real text at scale: each round of the same reports is a week later
 TYPES = (
     ("Explosions/Remote violence", "Air/drone strike", "drone"),
     ("Explosions/Remote violence", "Shelling/artillery/missile attack", "artillery"),
@@ -60,17 +61,18 @@ def _places(count: int = 60) -> list[tuple[str, float, float, str]]:
 
 
 def synthetic_extraction(
-    number: int, rng: random.Random, places: list[Any], day: date | None = None
+    number: int, rng: random.Random, places: list[Any], at: datetime | None = None
 ) -> Any:
-    """One report with one to three mentions on one day (random unless given)."""
+    """One report with one to three mentions, published ``at`` (a random time unless given)
+    and telling events of that day."""
     from khronika.records import Casualties, Event, Evidence, Extraction, Figure, Place, Report
 
-    day = day or START + timedelta(days=rng.randrange(DAYS))
+    if at is None:
+        day = START + timedelta(days=rng.randrange(DAYS))
+        at = datetime(day.year, day.month, day.day, rng.randrange(24), rng.randrange(60))
+    day = at.date()
     report = Report(
-        id=f"syn-{number}",
-        text=f"synthetic report {number}",
-        published=datetime(day.year, day.month, day.day, rng.randrange(24), rng.randrange(60)),
-        source="Bench",
+        id=f"syn-{number}", text=f"synthetic report {number}", published=at, source="Bench"
     )
     events = []
     for ordinal in range(rng.choice((1, 1, 1, 2, 3))):
@@ -100,6 +102,7 @@ def _rss_mb() -> float:
 
 
 def store_and_link(reports: int, link: bool, in_order: bool) -> dict[str, Any]:
+    from khronika.ingest_run import CommitBatches
     from khronika.linking import Linker
     from khronika.store import Store
 
@@ -107,17 +110,25 @@ def store_and_link(reports: int, link: bool, in_order: bool) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as workdir, Store(Path(workdir) / "b.db") as store:
         linker = Linker(store)
         start = time.perf_counter()
-        for number in range(reports):
-            day = START + timedelta(days=number * DAYS // reports) if in_order else None
-            report, extraction = synthetic_extraction(number, rng, places, day)
-            store.store_report(report)
-            with store.transaction():  # as the ingest loop does: mentions and links, one commit
-                saved = store.save_extraction(extraction)
-                if link:
-                    linker.update(saved)
+        with CommitBatches(store, linker) as batches:  # as the ingest loop commits
+            for number in range(reports):
+                batches.tick()
+                at = _in_order(number, reports) if in_order else None
+                report, extraction = synthetic_extraction(number, rng, places, at)
+                store.store_report(report)
+                with store.transaction():  # as the ingest loop does: mentions and links
+                    saved = store.save_extraction(extraction)
+                    if link:
+                        linker.update(saved)
         seconds = time.perf_counter() - start
         counts = store.counts()
     return {"seconds": seconds, "rss_mb": _rss_mb(), "mentions": counts["mentions"]}
+
+
+def _in_order(number: int, reports: int) -> datetime:
+    """The publication time of report ``number`` of ``reports`` arriving live, in time order."""
+    start = datetime(START.year, START.month, START.day)
+    return start + timedelta(minutes=number * DAYS * 1440 // reports)
 
 
 def real_ingest(link: bool) -> dict[str, Any]:
@@ -141,6 +152,73 @@ def real_ingest(link: bool) -> dict[str, Any]:
         summary = ingest_run.ingest(store, items)
         seconds = time.perf_counter() - start
     return {"seconds": seconds, "reports": summary.read, "rss_mb": _rss_mb()}
+
+
+def real_at_scale(reports: int, link: bool) -> dict[str, Any]:
+    """The whole ingest (extraction included) of ``reports`` real reports: the shipped examples
+    and the Warline reports again and again, each round moved ``ROUND_DAYS`` later (published
+    time and every event date), so rounds do not pile onto the same days."""
+    from dataclasses import replace
+
+    from khronika import ingest_run
+    from khronika.ingest import ReadOptions, read_paths
+    from khronika.linking import LinkReport
+    from khronika.pipeline import extract_report
+    from khronika.records import Report
+    from khronika.store import Store
+
+    base = [r for r in read_paths([str(REPO / "examples" / "reports")], ReadOptions())]
+    originals = [r for r in base if isinstance(r, Report)]
+    if WARLINE.exists():
+        originals += _warline_reports()
+    if not link:
+        ingest_run.Linker.update = lambda self, saved: LinkReport()  # type: ignore[method-assign]
+
+    def copies() -> Any:
+        for number in range(reports):
+            original = originals[number % len(originals)]
+            shift = timedelta(days=ROUND_DAYS * (number // len(originals)))
+            published = original.published + shift if original.published else None
+            yield replace(original, id=f"{original.id}~{number}", published=published)
+
+    def extract(copy: Report) -> Any:
+        """Extract as the original (same text, same day), then move every date by the round."""
+        original = originals[int(copy.id.rsplit("~", 1)[1]) % len(originals)]
+        extraction = extract_report(replace(copy, published=original.published))
+        if copy.published is None or original.published is None:
+            return replace(extraction, report=copy)
+        shift = copy.published - original.published
+
+        def moved(events: list[Any]) -> list[Any]:
+            return [
+                replace(
+                    e,
+                    event_date=e.event_date + shift if e.event_date else None,
+                    date_end=e.date_end + shift if e.date_end else None,
+                )
+                for e in events
+            ]
+
+        return replace(
+            extraction,
+            report=copy,
+            events=moved(extraction.events),
+            background=moved(extraction.background),
+        )
+
+    extract_report(originals[0])  # load gazetteer and packs before timing
+    with tempfile.TemporaryDirectory() as workdir, Store(Path(workdir) / "r.db") as store:
+        start = time.perf_counter()
+        summary = ingest_run.ingest(store, copies(), extractor=extract)
+        seconds = time.perf_counter() - start
+        counts = store.counts()
+    return {
+        "seconds": seconds,
+        "reports": summary.read,
+        "mentions": counts["mentions"],
+        "events": counts["events"],
+        "rss_mb": _rss_mb(),
+    }
 
 
 def _warline_reports() -> list[Any]:
@@ -207,8 +285,9 @@ def one_report_at_scale(stored: int, probes: int, live: bool) -> dict[str, Any]:
         linker = Linker(store)
         times = []
         for probe in range(probes):
-            day = START + timedelta(days=DAYS + probe // 100) if live else None
-            report, extraction = synthetic_extraction(stored + probe, rng, places, day)
+            end = datetime(START.year, START.month, START.day) + timedelta(days=DAYS)
+            at = end + timedelta(minutes=probe * 10) if live else None
+            report, extraction = synthetic_extraction(stored + probe, rng, places, at)
             store.store_report(report)
             begin = time.perf_counter()
             with store.transaction():
@@ -245,6 +324,8 @@ def main() -> None:
         measure, *rest = args.child
         if measure == "real":
             result = real_ingest(rest[0] == "link")
+        elif measure == "real-scale":
+            result = real_at_scale(int(rest[1]), rest[0] == "link")
         elif measure == "synthetic":
             result = store_and_link(int(rest[1]), rest[0] == "link", rest[2] == "in-order")
         else:
@@ -256,6 +337,16 @@ def main() -> None:
         f"real ingest of {linked['reports']} reports: {plain['seconds']:.1f} s without linking, "
         f"{linked['seconds']:.1f} s with ({linked['seconds'] / plain['seconds']:.2f}×); "
         f"peak RSS {plain['rss_mb']:.0f} / {linked['rss_mb']:.0f} MB",
+        flush=True,
+    )
+    plain = _child("real-scale", "plain", str(args.reports))
+    linked = _child("real-scale", "link", str(args.reports))
+    print(
+        f"real ingest of {linked['reports']} reports (real text, rounds a week apart; "
+        f"{linked['mentions']} mentions, {linked['events']} events): {plain['seconds']:.1f} s "
+        f"without linking, {linked['seconds']:.1f} s with "
+        f"({linked['seconds'] / plain['seconds']:.2f}×); peak RSS {plain['rss_mb']:.0f} / "
+        f"{linked['rss_mb']:.0f} MB",
         flush=True,
     )
     for order in ("in-order", "random"):

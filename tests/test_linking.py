@@ -265,6 +265,64 @@ def test_any_order_of_arrival_and_a_full_relink_give_the_same_events_and_ids(
         assert {e["id"]: e["mention_ids"] for e in events_of(opened)} == expected
 
 
+def test_a_batch_of_updates_gives_the_events_of_one_update_at_a_time(tmp_path: Path) -> None:
+    expected = _ingest_stream(tmp_path / "one.db", tuple(range(len(STREAM))))
+    with Store(tmp_path / "batch.db") as opened:
+        linker = Linker(opened)
+        with opened.transaction(), linker.batch():
+            for rid, at, where, districts, injured in reversed(STREAM):
+                opened.store_report(report(rid, rid, at))
+                day = date.fromisoformat(at[:10])
+                event = mention(rid, where, day, districts=districts, injured=injured)
+                linker.update(opened.save_extraction(Extraction(report(rid, rid, at), [event])))
+            assert events_of(opened) == []  # events are written when the batch ends
+        assert {e["id"]: e["mention_ids"] for e in events_of(opened)} == expected
+
+
+def test_daily_strikes_on_one_town_do_not_chain_into_one_event(store: Store) -> None:
+    """Each night's strike is told like the one before (same time, toll and depot), so each
+    would link to its neighbour a day earlier; but an event spans two dates at most."""
+    for number in range(4):
+        day = date(2026, 3, 4 + number)
+        rid = f"d{number}"
+        quote = "At 23:30 a drone hit the Saltivka depot No. 7, injuring 3."
+        put(
+            store,
+            report(rid, quote, f"{day.isoformat()}T23:50"),
+            mention(rid, "Kharkiv", day, injured=3, quote=quote),
+        )
+    events = sorted(events_of(store), key=lambda e: str(e["event_date"]))
+    assert [e["report_ids"] for e in events] == [["d0", "d1"], ["d2", "d3"]]
+    third = store.get_event(str(events[1]["id"]))
+    assert third is not None
+    founded = next(link for link in third["links"] if link.get("founded"))
+    assert any("an event spans two dates at most" in r for r in founded["reasons"])
+
+
+def test_a_days_roundup_does_not_set_the_figures_of_the_event_it_joins(store: Store) -> None:
+    """The roundup's "one killed, three injured" is the district's day, not the morning strike."""
+    put(
+        store,
+        report("m", "Ранкова атака на Нікополь: поранені двоє.", "2026-03-04T10:40"),
+        mention("m", "Kharkiv", injured=2, speaker_kind="official", quote="поранені двоє"),
+    )
+    roundup = mention("r", "Kharkiv", injured=3, killed=1, speaker_kind="official")
+    roundup.evidence["roundup"] = Evidence("r", 0, 12, "Упродовж дня", "roundup:5-places")
+    put(store, report("r", "Упродовж дня ...", "2026-03-04T21:30"), roundup)
+    events = events_of(store)
+    home = next(e for e in events if "m" in e["report_ids"])  # type: ignore[operator]
+    assert home["injured"]["best"] == 2 and home["fatalities"]["best"] is None  # type: ignore[index]
+    assert home["report_ids"] == ["m", "r"]
+    history = home["injured"]["history"]  # type: ignore[index]
+    assert [h.get("roundup", False) for h in history] == [False, True]
+    assert not home["figures_disputed"]
+    lone = mention("s", "Odesa", date(2026, 3, 9), injured=3, speaker_kind="official")
+    lone.evidence["roundup"] = Evidence("s", 0, 12, "Упродовж дня", "roundup:4-places")
+    put(store, report("s", "Упродовж дня ...", "2026-03-09T21:30"), lone)
+    [only] = [e for e in events_of(store) if e["report_ids"] == ["s"]]
+    assert only["injured"]["best"] == 3  # type: ignore[index]  # told by the roundup alone
+
+
 def test_merge_and_split_are_kept_by_relinking_and_old_ids_redirect(store: Store) -> None:
     put(store, report("a", "x", "2026-03-04T09:00"), mention("a", "Kharkiv"))
     put(store, report("b", "y", "2026-03-04T10:00"), mention("b", "Liubotyn", weapon="missile"))

@@ -166,3 +166,41 @@ def test_a_towns_adjective_before_what_was_hit_names_the_town(gaz: Gazetteer) ->
     abstract = "Київський режим заявив, що готує наступ."  # a regime stands nowhere
     spans = spot_places(abstract, 0, len(abstract), gaz)
     assert all(c.name != "Kyiv" for span in spans for c in span.candidates)
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "roundup"),
+    [
+        (
+            "uk",
+            "Протягом минулої доби ворог обстріляв Херсон, Білозерку та Берислав. "
+            "Поранено четверо людей.",
+            True,
+        ),
+        (
+            "ru",
+            "За прошедшие сутки противник обстрелял Херсон, Белозерку и Берислав. "
+            "Ранены четыре человека.",
+            True,
+        ),
+        (
+            "en",
+            "Over the past day Russian forces shelled Kherson, Bilozerka and Beryslav, "
+            "injuring four people, the regional governor said.",
+            True,
+        ),
+        # One place named: a concrete event told with a period cue, not a roundup.
+        ("uk", "Протягом дня ворог тричі обстріляв Херсон. Поранено четверо людей.", False),
+        ("en", "Russian drones struck Kherson overnight, injuring four people.", False),
+    ],
+)
+def test_a_days_roundup_of_many_places_is_marked_with_its_cue(
+    gaz: Gazetteer, language: str, text: str, roundup: bool
+) -> None:
+    events = events_of(text, gaz, language, date(2026, 3, 6))
+    assert events, text
+    marked = ["roundup" in e.evidence for e in events]
+    assert marked == [roundup] * len(events), text
+    if roundup:
+        cue = events[0].evidence["roundup"]
+        assert text[cue.start : cue.end] == cue.text and cue.rule.startswith("roundup:")

@@ -471,3 +471,30 @@ def test_the_detected_language_is_stored(store: Store) -> None:
     store.save_extraction(Extraction(replace(report, language="uk"), []))
     stored = store.get_report(report.id)
     assert stored is not None and stored.report.language == "uk"
+
+
+def test_a_failed_inner_transaction_undoes_only_its_own_writes(store: Store) -> None:
+    kept, dropped = make_report("Kept report."), make_report("Dropped report.")
+    with store.transaction():
+        store.add_report(kept)
+        with pytest.raises(RuntimeError), store.transaction():
+            store.add_report(dropped)
+            raise RuntimeError("extraction bug")
+    assert store.report_status(kept.id) == "pending"
+    assert store.report_status(dropped.id) is None
+
+
+def test_an_interrupted_ingest_commits_the_reports_it_finished(tmp_path: Path) -> None:
+    """Commits come in batches; Ctrl-C in the middle of one still keeps what was done."""
+    done = [make_report(f"Kharkiv was shelled, report {n}.") for n in range(3)]
+
+    def reports_then_interrupt() -> Iterator[Report]:
+        yield from done
+        raise KeyboardInterrupt
+
+    with Store(tmp_path / "k.db") as opened, pytest.raises(KeyboardInterrupt):
+        ingest(opened, reports_then_interrupt(), fake_extractor)
+    with Store(tmp_path / "k.db") as reopened:
+        assert [reopened.report_status(r.id) for r in done] == ["done"] * 3
+        [event] = reopened.query_events()
+        assert sorted(event["report_ids"]) == sorted(r.id for r in done)  # type: ignore[arg-type]

@@ -1,17 +1,23 @@
 """The ingest loop: store each report first, then extract it, store its mentions, and link
 them into events.
 
-A report is committed before its extraction runs, so an exception or a crash in extraction never
-loses it: it is kept as ``failed`` with its error (or stays ``pending`` after a crash) and
-``retry_failed`` or the next ingest of the same input extracts it again. A report whose id is
-stored with other text is a new revision: extracted and linked like a new report, the earlier
-revision's mentions kept.
+A report is stored before its extraction runs, so an exception in extraction never loses it: it
+is kept as ``failed`` with its error and ``retry_failed`` extracts it again. Commits come in
+batches (every ``BATCH_REPORTS`` reports or ``BATCH_SECONDS``, and when the run ends or is
+interrupted): each report's writes are a savepoint inside the batch, and linking rewrites an
+event once per batch. A crash loses at most the uncommitted batch, which the next ingest of the
+same input reads again; a report stored but not extracted stays ``pending`` and is extracted
+then. A report whose id is stored with other text is a new revision: extracted and linked like
+a new report, the earlier revision's mentions kept.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
+from types import TracebackType
 from typing import TYPE_CHECKING, Literal
 
 from khronika import pipeline
@@ -24,6 +30,9 @@ if TYPE_CHECKING:
 
 Extractor = Callable[[Report], Extraction]
 Outcome = Literal["new", "revised", "unchanged", "failed"]
+
+BATCH_REPORTS = 200
+BATCH_SECONDS = 2.0
 
 
 @dataclass
@@ -81,7 +90,7 @@ def extract_and_save(
         message = extraction_error(report, error)
         store.mark_failed(report.id, message)
         raise ExtractionFailed(message) from error
-    with store.transaction():  # the mentions and their links in one commit
+    with store.transaction():  # the mentions and their links together, or neither
         saved = store.save_extraction(extraction)
         (linker or Linker(store)).update(saved)
     return saved.count
@@ -99,17 +108,19 @@ def ingest(
     """
     summary = IngestSummary()
     linker = Linker(store)
-    for item in items:
-        summary.read += 1
-        if not isinstance(item, Report):
-            summary.failed += 1
-            summary.errors.append(str(item))
-            continue
-        outcome, count, error = ingest_one(store, item, linker, extractor)
-        setattr(summary, outcome, getattr(summary, outcome) + 1)
-        summary.events += count
-        if error is not None:
-            summary.errors.append(error)
+    with CommitBatches(store, linker) as batches:
+        for item in items:
+            summary.read += 1
+            batches.tick()
+            if not isinstance(item, Report):
+                summary.failed += 1
+                summary.errors.append(str(item))
+                continue
+            outcome, count, error = ingest_one(store, item, linker, extractor)
+            setattr(summary, outcome, getattr(summary, outcome) + 1)
+            summary.events += count
+            if error is not None:
+                summary.errors.append(error)
     return summary
 
 
@@ -137,10 +148,61 @@ def retry_failed(
     """Extract the stored failed reports again; those that now succeed count as new."""
     summary = IngestSummary()
     linker = Linker(store)
-    for report in wrap([stored.report for stored in store.failed_reports()]):
-        summary.read += 1
-        _extract_into(summary, store, report, extractor, linker)
+    with CommitBatches(store, linker) as batches:
+        for report in wrap([stored.report for stored in store.failed_reports()]):
+            summary.read += 1
+            batches.tick()
+            _extract_into(summary, store, report, extractor, linker)
     return summary
+
+
+class CommitBatches:
+    """One store transaction and one linking batch at a time, renewed every ``size`` reports or
+    ``seconds``. On an exception (a crash of the loop, Ctrl-C) the open batch is still settled
+    and committed: every report's own writes are a savepoint, so what is done is consistent."""
+
+    def __init__(
+        self,
+        store: Store,
+        linker: Linker,
+        size: int = BATCH_REPORTS,
+        seconds: float = BATCH_SECONDS,
+    ) -> None:
+        self.store, self.linker, self.size, self.seconds = store, linker, size, seconds
+        self._stack: ExitStack | None = None
+        self._count = 0
+        self._opened = 0.0
+
+    def __enter__(self) -> CommitBatches:
+        self._open()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._close()
+
+    def tick(self) -> None:
+        """Count one more report; first commit and open a new batch if this one is full or
+        old."""
+        if self._count >= self.size or time.monotonic() - self._opened > self.seconds:
+            self._close()
+            self._open()
+        self._count += 1
+
+    def _open(self) -> None:
+        self._stack = ExitStack()
+        self._stack.enter_context(self.store.transaction())
+        self._stack.enter_context(self.linker.batch())
+        self._count, self._opened = 0, time.monotonic()
+
+    def _close(self) -> None:
+        if self._stack is not None:
+            stack, self._stack = self._stack, None
+            stack.close()
 
 
 def _extract_into(

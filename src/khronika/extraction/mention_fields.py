@@ -35,6 +35,9 @@ from khronika.time import TimeExpression
 _SHORT_REPORT = 6  # sentences: a post or a brief, whose lede is its event
 
 
+ROUNDUP_PLACES = 3
+
+
 class MentionFields:
     """The fields of each frame's Mention; knows the whole report for what a frame borrows."""
 
@@ -57,6 +60,25 @@ class MentionFields:
         self.context = context
         self.published = published
         self.report_type = report_type(frames)
+        self.roundup = self._roundup()
+
+    def _roundup(self) -> Evidence | None:
+        """A day's roundup: a period cue ("протягом минулої доби") in a report that names
+        ``ROUNDUP_PLACES`` places or more. Its tolls are the area's: linking lets them neither
+        absorb nor set the figures of the concrete events the same places had."""
+        cue = self.pack.confidence["roundup"].search(self.text)
+        if cue is None:
+            return None
+        named = {
+            span.candidates[0].id if span.candidates else span.surface.casefold()
+            for fact in self.facts
+            for span in fact.places
+        }
+        if len(named) < ROUNDUP_PLACES:
+            return None
+        return Evidence(
+            self.report.id, cue.start(), cue.end(), cue.group(0), f"roundup:{len(named)}-places"
+        )
 
     def mention(self, frame: Frame) -> Mention | None:
         """The frame's Mention, or None for a frame that is no event (no trigger of its own or
@@ -80,6 +102,8 @@ class MentionFields:
             evidence["event_date"] = date_evidence
         if place is not None and place.evidence is not None:
             evidence["location"] = place.evidence
+        if self.roundup is not None:
+            evidence["roundup"] = self.roundup
         figures = [] if frame.background else self._figures(frame)
         targets = self._targets(frame)
         weapons = self._trigger_weapons(frame) + frame.weapons

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from khronika.linking.features import is_roundup
 from khronika.reconcile import notes
 
 AUTHORITY = {"emergency": 3, "official": 3, "monitor": 2, None: 1, "media": 1, "party": 0}
@@ -169,9 +170,15 @@ def casualties(mentions: list[dict[str, Any]], field: str) -> dict[str, Any]:
     """low/best/high over the reports, with every figure in the order it was said."""
     history = []
     for m in mentions:
+        said = {"said_at": m.get("said_at"), "revision": m.get("revision", 1)}
+        if is_roundup(m):
+            said["roundup"] = True  # the area's total for the day: kept, not chosen
         for f in (m.get(field) or {}).get("history") or []:
-            history.append({**f, "said_at": m.get("said_at"), "revision": m.get("revision", 1)})
-    statements = _statements(mentions, field)
+            history.append({**f, **said})
+    # A day's roundup gives the area's total: it stands for the event only when the event is
+    # told by roundups alone.
+    concrete = [m for m in mentions if not is_roundup(m)] or mentions
+    statements = _statements(concrete, field)
     if not statements:
         return {"low": None, "best": None, "high": None, "history": history}
     top = max(s["authority"] for s in statements)
@@ -204,7 +211,7 @@ def _final_statements(statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _disputes(mentions: list[dict[str, Any]], field: str, word: str) -> list[str]:
-    statements = _statements(mentions, field)
+    statements = _statements([m for m in mentions if not is_roundup(m)], field)
     reasons = []
     for i, earlier in enumerate(statements):
         for later in statements[i + 1 :]:

@@ -53,10 +53,15 @@ def mention_features(doc: dict[str, Any], linkable_in_report: int) -> dict[str, 
             for kind in ("fatalities", "injured")
             for f in (doc.get(kind) or {}).get("history") or []
         ),
-        "summary": linkable_in_report >= SUMMARY_SIZE,
+        "summary": linkable_in_report >= SUMMARY_SIZE or is_roundup(doc),
         **names(doc),
         "times": times_of_day(doc),
     }
+
+
+def is_roundup(doc: dict[str, Any]) -> bool:
+    """Extraction marked the mention as part of a day's roundup of many places."""
+    return "roundup" in (doc.get("evidence") or {})
 
 
 _CLOCK = re.compile(r"(?<![\d:.])([01]?\d|2[0-3]):([0-5]\d)(?![\d:])")

@@ -17,12 +17,15 @@ from __future__ import annotations
 import hashlib
 import heapq
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from khronika.linking.derive import derive_event
 from khronika.linking.features import (
+    DAY_WINDOW,
     is_linkable,
     mention_features,
     own_box,
@@ -31,6 +34,13 @@ from khronika.linking.features import (
 from khronika.linking.score import PairScore, compare
 from khronika.store import SavedMentions, Store
 from khronika.store.links import LinkRow
+
+
+def _day_of(key: str | None) -> int | None:
+    """The day (ordinal) a sort key begins with; None for a key with no day."""
+    if not key or key.startswith("9999"):
+        return None
+    return date.fromisoformat(key[:10]).toordinal()
 
 
 def event_id_for(founder: str) -> str:
@@ -76,12 +86,37 @@ class LinkReport:
     events_removed: int = 0
 
 
+@dataclass
+class _Unsettled:
+    """Events touched by a batch of updates, and where each re-decided mention was before it."""
+
+    touched: set[str] = field(default_factory=set)
+    was: dict[str, str | None] = field(default_factory=dict)
+
+
 class Linker:
     """Links the mentions of a store into events, writing events, links and redirects."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
         self.constraints = Constraints.of(store.corrections())
+        self._unsettled: _Unsettled | None = None
+
+    @contextmanager
+    def batch(self) -> Iterator[LinkReport]:
+        """Inside, each update decides its mentions at once, but the events they touched are
+        rewritten once, at the end: an event that gains ten reports in a batch is derived once,
+        not ten times. Decisions read mentions only, so they are the same either way. Use it
+        inside one store transaction (the events are stale until the batch ends)."""
+        if self._unsettled is not None:  # already batching: the outer batch settles
+            yield LinkReport()
+            return
+        self._unsettled, report = _Unsettled(), LinkReport()
+        try:
+            yield report
+        finally:
+            unsettled, self._unsettled = self._unsettled, None
+            self._settle(unsettled.touched, unsettled.was, report)
 
     def update(self, saved: SavedMentions) -> LinkReport:
         """Link what one ``save_extraction`` added, and repair what it removed."""
@@ -147,7 +182,7 @@ class Linker:
             key, mid = heapq.heappop(queue)
             [row] = self.store.link_rows([mid])
             old = before.get(mid, row.event_id)
-            was[mid] = old
+            was.setdefault(mid, old)
             event_id, link = self._decide(row)
             self.store.assign(mid, event_id, link)
             report.decided += 1
@@ -161,7 +196,12 @@ class Linker:
             point = own_box(row.features) if row.features is not None else None
             if point is not None:  # a linkable mention: those whose block holds it decide again
                 push(self.store.mentions_reaching(point), key)
-        self._settle(touched, was, report)
+        if self._unsettled is None:
+            self._settle(touched, was, report)
+        else:
+            self._unsettled.touched |= touched
+            for mid, old in was.items():
+                self._unsettled.was.setdefault(mid, old)
         return report
 
     def _settle(self, touched: set[str], was: dict[str, str | None], report: LinkReport) -> None:
@@ -214,9 +254,17 @@ class Linker:
         eligible: list[tuple[float, str, str, PairScore]] = []  # score, first key, event, pair
         nearest: PairScore | None = None
         apart: list[str] = []  # why the events in the block that conflict were not joined
+        begins = self.store.first_keys(clusters, row.sort_key)
         for event_id, members in sorted(clusters.items()):
             if any(m.id in cannot for m in members):
                 apart.append(f"kept apart from {event_id} by a person's correction")
+                continue
+            began = _day_of(begins.get(event_id))
+            if began is not None and f["day"] - began > DAY_WINDOW:
+                apart.append(
+                    f"kept apart from {event_id}: it began on "
+                    f"{date.fromordinal(began).isoformat()}, and an event spans two dates at most"
+                )
                 continue
             pairs = [(compare(m.features or {}, f), m) for m in members]
             conflicts = [(p.conflict, m) for p, m in pairs if p.conflict]

@@ -10,7 +10,7 @@ from typing import Any
 from starlette.requests import Request
 
 from khronika.ingest import ReadError, ReadOptions, read_bytes
-from khronika.ingest_run import ingest_one
+from khronika.ingest_run import CommitBatches, ingest_one
 from khronika.linking import Linker
 from khronika.records import Report
 from khronika.serving.responses import ApiError
@@ -77,19 +77,24 @@ def ingest_body(stores: Stores, body: bytes, fmt: str) -> dict[str, Any]:
     with stores.write_lock:
         store = stores.get()
         linker = Linker(store)
-        for item in items:
-            if isinstance(item, ReadError):
-                results.append(
-                    {"id": None, "origin": item.origin, "status": "failed"}
-                    | {"error": item.message, "events": []}
-                )
-                continue
-            outcome, _, error = ingest_one(store, item, linker)
-            result = {"id": item.id, "origin": item.origin, "status": outcome}
-            if error is not None:
-                result["error"] = error
-            results.append({**result, "events": _event_ids(store, item)})
+        with CommitBatches(store, linker) as batches:  # one commit per batch, as ingest does
+            for item in items:
+                batches.tick()
+                results.append(_ingest_item(store, linker, item))
     return {"results": results}
+
+
+def _ingest_item(store: Store, linker: Linker, item: Report | ReadError) -> dict[str, Any]:
+    if isinstance(item, ReadError):
+        return {"id": None, "origin": item.origin, "status": "failed"} | {
+            "error": item.message,
+            "events": [],
+        }
+    outcome, _, error = ingest_one(store, item, linker)
+    result: dict[str, Any] = {"id": item.id, "origin": item.origin, "status": outcome}
+    if error is not None:
+        result["error"] = error
+    return {**result, "events": _event_ids(store, item)}
 
 
 def _event_ids(store: Store, report: Report) -> list[str]:

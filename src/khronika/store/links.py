@@ -84,7 +84,7 @@ def _now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
-@lru_cache(maxsize=1 << 17)
+@lru_cache(maxsize=1 << 14)  # a few blocks' worth: some 50 MB, not the whole store
 def _parsed(features: str) -> dict[str, Any]:
     """Link features are read again and again while a block is decided; parse each text once.
     Callers only read them."""
@@ -105,18 +105,27 @@ class LinkTables:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """``with store.transaction():`` makes the writes inside one commit; nested, only the
-        outermost commits, and an exception anywhere rolls all of it back."""
+        """``with store.transaction():`` makes the writes inside one commit. Nested, only the
+        outermost commits; an exception rolls back its own level (a savepoint), so one failed
+        report inside a batch of many leaves the others in place."""
         if self._depth:
+            savepoint = f"level{self._depth}"
             self._depth += 1
+            self._conn.execute(f"SAVEPOINT {savepoint}")
             try:
                 yield
+            except BaseException:
+                self._conn.execute(f"ROLLBACK TO {savepoint}")
+                raise
             finally:
+                self._conn.execute(f"RELEASE {savepoint}")
                 self._depth -= 1
             return
         self._depth = 1
         try:
             with self._conn:
+                if not self._conn.in_transaction:  # else a first SAVEPOINT would begin (and
+                    self._conn.execute("BEGIN")  # its RELEASE commit) the transaction itself
                 yield
         finally:
             self._depth = 0
@@ -206,6 +215,20 @@ class LinkTables:
                 chunk,
             )
             out += [_link_row(row) for row in rows]
+        return out
+
+    def first_keys(self, event_ids: Iterable[str], before: str) -> dict[str, str]:
+        """The first sort key of each event among its mentions that sort before ``before``:
+        where the event begins as seen by a mention decided at ``before``."""
+        out: dict[str, str] = {}
+        for chunk in _chunks(list(event_ids)):
+            marks = ",".join("?" * len(chunk))
+            for row in self._conn.execute(
+                "SELECT event_id, min(sort_key) FROM mentions "
+                f"WHERE event_id IN ({marks}) AND sort_key < ? GROUP BY event_id",
+                [*chunk, before],
+            ):
+                out[row[0]] = row[1]
         return out
 
     def all_mention_ids(self) -> list[str]:

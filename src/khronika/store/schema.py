@@ -67,7 +67,8 @@ CREATE TABLE IF NOT EXISTS mentions (
     {_EVENT_COLUMNS}
 );
 CREATE INDEX IF NOT EXISTS mentions_report ON mentions (report_id, revision, ordinal);
-CREATE INDEX IF NOT EXISTS mentions_event ON mentions (event_id);
+DROP INDEX IF EXISTS mentions_event;
+CREATE INDEX IF NOT EXISTS mentions_event_order ON mentions (event_id, sort_key);
 CREATE INDEX IF NOT EXISTS mentions_unlinked ON mentions (event_id) WHERE event_id IS NULL;
 CREATE VIRTUAL TABLE IF NOT EXISTS mention_boxes USING rtree (
     mention_rowid, day_min, day_max, lat_min, lat_max, lon_min, lon_max

@@ -114,6 +114,7 @@ class Store(LinkTables, EventSummaries):
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")  # WAL keeps commits safe from crashes
             self._conn.execute("PRAGMA foreign_keys=ON")
+            self._conn.execute("PRAGMA temp_store=MEMORY")  # savepoint journals, not files
             self._migrate()
         except sqlite3.DatabaseError as err:
             self._conn.close()
@@ -180,7 +181,7 @@ class Store(LinkTables, EventSummaries):
     def store_report(self, report: Report) -> Added:
         """``new`` report, ``revised`` (same id, changed text: kept as a new revision, pending
         extraction) or ``unchanged``. Nothing stored is ever overwritten."""
-        with self._conn:
+        with self.transaction():
             row = self._conn.execute(
                 "SELECT text, revision FROM reports WHERE id = ?", (report.id,)
             ).fetchone()
