@@ -270,4 +270,7 @@ async function start() {
   document.body.dataset.ready = 'true';
 }
 
+// The page writes the hash with replaceState (no event); a hash edited or pasted by hand is a
+// new view to open.
+window.addEventListener('hashchange', () => window.location.reload());
 start();
