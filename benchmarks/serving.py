@@ -43,8 +43,11 @@ TARGET_MS = 50.0
 Params = Callable[[random.Random], dict[str, str]]
 
 
-def build_store(path: Path, count: int, seed: int = 12) -> int:
-    """Ingest the examples, then write ``count`` jittered copies of their events."""
+def build_store(
+    path: Path, count: int, seed: int = 12, degrees: float = 0.3, placed_only: bool = False
+) -> int:
+    """Ingest the examples, then write ``count`` copies of their events (all, or only the
+    placed main ones), each date moved up to a year and each place up to ``degrees``."""
     from khronika.ingest import read_paths
     from khronika.ingest_run import ingest
     from khronika.store import EventFilter, Store
@@ -54,18 +57,24 @@ def build_store(path: Path, count: int, seed: int = 12) -> int:
         if not summary.ok:
             failed = "\n".join(summary.errors)
             raise SystemExit(f"benchmark: ingesting the examples failed:\n{failed}")
-        seeds = store.query_events(EventFilter(include_background=True))
+        seeds = store.query_events(EventFilter(include_background=not placed_only))
+        if placed_only:
+            seeds = [e for e in seeds if (e.get("location") or {}).get("latitude") is not None]
         rng = random.Random(seed)
         started = time.perf_counter()
         with store.transaction():
             for number in range(count):
-                store.write_event(*_jittered(rng.choice(seeds), number, rng))
+                store.write_event(*_jittered(rng.choice(seeds), number, rng, degrees))
         elapsed = time.perf_counter() - started
     print(f"wrote {count:,} events in {elapsed:.1f} s ({count / elapsed:,.0f}/s)")
     return len(seeds)
 
 
-def _jittered(seed: dict[str, Any], number: int, rng: random.Random) -> tuple[dict[str, Any], str]:
+def _jittered(
+    seed: dict[str, Any], number: int, rng: random.Random, degrees: float
+) -> tuple[dict[str, Any], str]:
+    from khronika.store.sqlite import sort_key
+
     event = json.loads(json.dumps(seed))
     event["id"] = f"ev-bench-{number:07d}"
     if event.get("event_date"):
@@ -73,13 +82,12 @@ def _jittered(seed: dict[str, Any], number: int, rng: random.Random) -> tuple[di
         event["event_date"] = day.isoformat()
     place = event.get("location") or {}
     if place.get("latitude") is not None and place.get("longitude") is not None:
-        place["latitude"] = round(place["latitude"] + rng.uniform(-0.3, 0.3), 5)
-        place["longitude"] = round(place["longitude"] + rng.uniform(-0.3, 0.3), 5)
-    key = f"{event.get('event_date') or '9999-99-99'}||bench-{number:07d}"
-    return event, key
+        place["latitude"] = round(place["latitude"] + rng.uniform(-degrees, degrees), 5)
+        place["longitude"] = round(place["longitude"] + rng.uniform(-degrees, degrees), 5)
+    return event, sort_key(event.get("event_date"), None, f"bench-{number:07d}")
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
@@ -174,7 +182,7 @@ def main() -> int:
         if not db.exists():
             seeds = build_store(db, args.events)
             print(f"{seeds} example events jittered into {args.events:,}; store {db}")
-        port = _free_port()
+        port = free_port()
         server = subprocess.Popen(
             [str(KHRONIKA), "serve", "--db", str(db), "--port", str(port)],
             stderr=subprocess.PIPE,

@@ -16,19 +16,16 @@
 from __future__ import annotations
 
 import argparse
-import json
-import random
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
+from serving import build_store, free_port  # the same 100,000 jittered events
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples" / "reports"
@@ -54,47 +51,6 @@ window.__recording = false;
   });
 })(performance.now());
 """
-
-
-def build_store(path: Path, count: int, seed: int = 12) -> None:
-    """Ingest the examples, then write ``count`` jittered copies of their placed events."""
-    from khronika.ingest import read_paths
-    from khronika.ingest_run import ingest
-    from khronika.store import Store
-
-    with Store(path) as store:
-        summary = ingest(store, read_paths([EXAMPLES]))
-        if not summary.ok:
-            raise SystemExit(
-                "web_page: ingesting the examples failed:\n" + "\n".join(summary.errors)
-            )
-        seeds = [
-            e for e in store.query_events() if (e.get("location") or {}).get("latitude") is not None
-        ]
-        rng = random.Random(seed)
-        started = time.perf_counter()
-        with store.transaction():
-            for number in range(count):
-                store.write_event(*_jittered(rng.choice(seeds), number, rng))
-    print(f"store: {count:,} events written in {time.perf_counter() - started:.1f} s")
-
-
-def _jittered(seed: dict[str, Any], number: int, rng: random.Random) -> tuple[dict[str, Any], str]:
-    event = json.loads(json.dumps(seed))
-    event["id"] = f"ev-page-{number:07d}"
-    if event.get("event_date"):
-        day = date.fromisoformat(event["event_date"]) + timedelta(days=rng.randint(-365, 365))
-        event["event_date"] = day.isoformat()
-    place = event["location"]
-    place["latitude"] = round(place["latitude"] + rng.uniform(-0.5, 0.5), 5)
-    place["longitude"] = round(place["longitude"] + rng.uniform(-0.5, 0.5), 5)
-    return event, f"{event.get('event_date') or '9999-99-99'}||page-{number:07d}"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _wait_http(url: str, server: subprocess.Popen[bytes], timeout: float = 60) -> None:
@@ -214,8 +170,8 @@ def main() -> None:
     folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="khronika-page-"))
     db = folder / "page.db"
     if not db.exists():
-        build_store(db, args.events)
-    port = _free_port()
+        build_store(db, args.events, degrees=0.5, placed_only=True)
+    port = free_port()
     server = subprocess.Popen(
         [str(KHRONIKA), "serve", "--db", str(db), "--port", str(port)],
         stdout=subprocess.DEVNULL,
