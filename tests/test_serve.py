@@ -183,6 +183,26 @@ def test_geojson_csv_and_acled_pages(client: TestClient) -> None:
     assert header[:3] == ["event_id_cnty", "event_date", "year"]
 
 
+def test_large_answers_are_gzipped_when_asked_and_keep_their_validator(
+    client: TestClient,
+) -> None:
+    plain = client.get("/api/events", headers={"Accept-Encoding": "identity"})
+    packed = client.get("/api/events", headers={"Accept-Encoding": "gzip"})
+    assert len(plain.content) > 1024
+    assert "content-encoding" not in plain.headers
+    assert packed.headers["content-encoding"] == "gzip"
+    assert "Accept-Encoding" in packed.headers["vary"]
+    assert packed.content == plain.content  # the client decodes it
+    assert packed.headers["etag"] == plain.headers["etag"]
+    assert packed.headers["etag"].startswith('W/"')
+    again = client.get(
+        "/api/events",
+        headers={"Accept-Encoding": "gzip", "If-None-Match": plain.headers["etag"]},
+    )
+    assert again.status_code == 304
+    assert "content-security-policy" in packed.headers
+
+
 def test_etag_and_if_none_match(client: TestClient, db: Path) -> None:
     for path in ("/api/events?limit=3", "/api/points", "/api/stats"):
         first = client.get(path)

@@ -43,8 +43,9 @@ def dumps(data: Any) -> bytes:
 
 
 def etag_of(body: bytes) -> str:
-    """A strong validator from the body itself: equal bodies, equal tags, whatever changed."""
-    return '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
+    """A validator from the body itself: equal bodies, equal tags, whatever changed. Weak,
+    because the same tag covers the identity and the gzip encodings of the body."""
+    return 'W/"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
 
 
 def matches(if_none_match: str | None, etag: str) -> bool:
@@ -54,7 +55,7 @@ def matches(if_none_match: str | None, etag: str) -> bool:
     if if_none_match.strip() == "*":
         return True
     tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
-    return etag in tags
+    return etag.removeprefix("W/") in tags
 
 
 def cached(
