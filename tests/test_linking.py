@@ -376,7 +376,7 @@ def test_a_version_1_store_keeps_its_reports_and_extracts_them_again(tmp_path: P
     old.commit()
     old.close()
     with Store(path) as opened:
-        assert opened.schema_version() == SCHEMA_VERSION == 3
+        assert opened.schema_version() == SCHEMA_VERSION == 4
         stored = opened.get_report("r-1")
         assert stored is not None and stored.report.text == "Kharkiv was shelled."
         assert stored.status == "pending" and stored.revision == 1
@@ -403,3 +403,30 @@ def test_cli_link_merge_split_and_show(tmp_path: Path, capsys: pytest.CaptureFix
     assert len(capsys.readouterr().out.splitlines()) == 3
     assert main(["split", "--db", str(db), merged, "--reports", "nope"]) == 1
     assert "no mention from report(s) nope" in capsys.readouterr().err
+
+
+def test_every_event_write_is_logged_in_order_for_live_readers(store: Store) -> None:
+    start = store.last_change()
+    put(store, report("a", "x", "2026-03-04T09:00"), mention("a", "Kharkiv"))
+    [founded] = store.changes_after(start)
+    assert founded.change == "new"
+    put(store, report("b", "y", "2026-03-04T10:00"), mention("b", "Liubotyn", weapon="missile"))
+    put(store, report("c", "z", "2026-03-04T11:00"), mention("c", "Kharkiv", killed=2))
+    later = store.changes_after(founded.seq)
+    assert {(c.event_id, c.change) for c in later} >= {(founded.event_id, "updated")}
+    assert [c.seq for c in later] == sorted(c.seq for c in later)
+    assert store.changes_after(store.last_change()) == []
+
+    first, second = sorted(events_of(store), key=lambda e: e["report_ids"])  # type: ignore[arg-type, return-value]
+    mark = store.last_change()
+    merged = corrections.merge(store, [str(second["id"]), str(first["id"])], "one strike")
+    changed = {c.event_id: c.change for c in store.changes_after(mark)}
+    assert changed[str(second["id"])] == "removed" and changed[merged] == "updated"
+
+    mark = store.last_change()
+    Linker(store).relink_all()
+    [reset] = store.changes_after(mark, limit=10)  # a reset comes alone: reload everything
+    assert (reset.event_id, reset.change) == ("*", "reset")
+    rebuilt = store.changes_after(reset.seq)
+    assert {c.event_id for c in rebuilt} == {e["id"] for e in events_of(store)}
+    assert {c.change for c in rebuilt} == {"new"}  # dropped, then written again: new to a reader

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
+from khronika.store.changes import RESET, ChangeLog
 from khronika.store.filters import EventFilter, EventKey, normalize_admin1, search_words
 
 
@@ -97,7 +98,7 @@ def _link_row(row: sqlite3.Row) -> LinkRow:
     return LinkRow(row["id"], row["sort_key"], row["event_id"], features)
 
 
-class LinkTables:
+class LinkTables(ChangeLog):
     """Mixin of ``Store``: the link state, read and written by ``khronika.linking``."""
 
     _conn: sqlite3.Connection
@@ -265,7 +266,8 @@ class LinkTables:
         """Replace one event (its row, figures and reports) with ``data``; ``sort_key`` (its
         founding mention's) orders events of one day."""
         event_id = data["id"]
-        self.delete_event(event_id)
+        existed = self._drop_event(event_id)
+        self.log_change(event_id, "updated" if existed else "new")
         columns = event_columns(data)
         cursor = self._conn.execute(
             "INSERT INTO events (id, n_reports, sort_key, "
@@ -308,11 +310,17 @@ class LinkTables:
         )
 
     def delete_event(self, event_id: str) -> None:
+        if self._drop_event(event_id):
+            self.log_change(event_id, "removed")
+
+    def _drop_event(self, event_id: str) -> bool:
+        """Delete one event's row and text; whether there was one."""
         row = self._conn.execute("SELECT rowid FROM events WHERE id = ?", (event_id,)).fetchone()
         if row is None:
-            return
+            return False
         self._conn.execute("DELETE FROM events_fts WHERE rowid = ?", (row[0],))
         self._conn.execute("DELETE FROM events WHERE rowid = ?", (row[0],))
+        return True
 
     def index_event_text(self) -> None:
         """Build the full-text index of every stored event again (after a migration)."""
@@ -426,6 +434,7 @@ class LinkTables:
         self._conn.execute("UPDATE mentions SET event_id = NULL, link = NULL")
         self._conn.execute("DELETE FROM events")
         self._conn.execute("DELETE FROM events_fts")
+        self.log_change(RESET, "reset")
 
     # People's corrections
 

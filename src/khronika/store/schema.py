@@ -1,6 +1,7 @@
-"""The SQLite schema (version 3: reports with revisions, mentions, linked events, a full-text
-index of the events) and the migrations from version 1 (one event per mention, no revisions)
-and version 2 (no full-text index, no place name or precision columns).
+"""The SQLite schema (version 4: reports with revisions, mentions, linked events, a full-text
+index of the events, a log of event changes, the watcher's sources and raw fetches) and the
+migrations from version 1 (one event per mention, no revisions), version 2 (no full-text index,
+no place name or precision columns) and version 3 (no change log, no watcher tables).
 
 Reports and their revisions are what users gave: never dropped. Mentions are what extraction
 made of one revision; events, links and figures are derived from mentions by linking and can
@@ -15,7 +16,7 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _EVENT_COLUMNS = """
     background INTEGER NOT NULL,
@@ -114,6 +115,49 @@ CREATE TABLE IF NOT EXISTS redirects (
     reason TEXT NOT NULL,
     at TEXT NOT NULL
 );
+-- Every write of an event, in order, for live readers (the API's stream): 'new', 'updated',
+-- 'removed', or 'reset' (event_id '*': every event was dropped for a full re-link).
+CREATE TABLE IF NOT EXISTS changes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id TEXT NOT NULL,
+    change TEXT NOT NULL CHECK (change IN ('new', 'updated', 'removed', 'reset')),
+    at TEXT NOT NULL
+);
+-- The watcher's sources: where each is fetched now, its validators and cursor, its health.
+CREATE TABLE IF NOT EXISTS sources (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    configured TEXT NOT NULL,
+    url TEXT NOT NULL,
+    etag TEXT, last_modified TEXT, cursor TEXT,
+    last_fetch TEXT, last_status INTEGER, last_ok TEXT, last_new TEXT,
+    items INTEGER NOT NULL DEFAULT 0,
+    errors INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    next_poll TEXT,
+    paused TEXT
+);
+-- What a source's items were when last read (a folder's files, a feed's article pages), so an
+-- unchanged one is not read again.
+CREATE TABLE IF NOT EXISTS source_items (
+    source_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    seen TEXT NOT NULL,
+    PRIMARY KEY (source_id, key)
+);
+-- Every body fetched from the network, verbatim (zlib-compressed), once per distinct body.
+CREATE TABLE IF NOT EXISTS fetches (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    source_id TEXT NOT NULL,
+    url TEXT NOT NULL,
+    fetched TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    content_type TEXT,
+    digest TEXT NOT NULL,
+    body BLOB NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS fetches_digest ON fetches (source_id, url, digest);
 CREATE TABLE IF NOT EXISTS corrections (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     kind TEXT NOT NULL CHECK (kind IN ('merge', 'split')),

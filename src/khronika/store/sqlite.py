@@ -136,7 +136,7 @@ class Store(LinkTables, EventSummaries):
                 migrate_from_v1(self._conn)
             elif old == "2":
                 migrate_from_v2(self._conn, event_columns)
-            elif row is not None and row["value"] != str(SCHEMA_VERSION):
+            elif row is not None and row["value"] not in ("3", str(SCHEMA_VERSION)):
                 raise StoreError(
                     f"{self.path}: schema version {row['value']}, this Khronika reads "
                     f"version {SCHEMA_VERSION}"
