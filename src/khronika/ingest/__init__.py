@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from khronika.ingest.base import FORMATS, BadInput, Input, Reader, ReadError, ReadOptions
+from khronika.ingest.channel_page import read_channel_page
 from khronika.ingest.decode import decode
 from khronika.ingest.feed import read_feed
 from khronika.ingest.jsondoc import read_json, read_json_lines, read_telegram
@@ -32,6 +33,7 @@ READERS: dict[str, Reader] = {
     "csv": read_table,
     "telegram": read_telegram,
     "feed": read_feed,
+    "channel": read_channel_page,
 }
 _SUFFIXES = {
     ".txt": "text",

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from khronika.records import Report, content_id
 
-FORMATS = ("text", "html", "json", "jsonl", "csv", "telegram", "feed")
+FORMATS = ("text", "html", "json", "jsonl", "csv", "telegram", "feed", "channel")
 
 
 @dataclass(frozen=True)
@@ -20,7 +20,7 @@ class ReadOptions:
     lang: str | None = None  # language code forced by the user (en, uk, ru)
     columns: Mapping[str, str] = field(default_factory=dict)  # CSV mapping: field -> column
     max_bytes: int = 10_000_000  # larger inputs are refused with an error
-    format: str | None = None  # force a reader: text, html, json, jsonl, csv, telegram, feed
+    format: str | None = None  # force a reader (FORMATS); "channel" is a t.me/s preview page
 
 
 @dataclass(frozen=True)
