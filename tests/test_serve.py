@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
 import socket
 import sqlite3
 import threading
@@ -20,10 +19,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from khronika.cli import main
-from khronika.ingest import read_paths
-from khronika.ingest_run import ingest
 from khronika.linking import corrections
-from khronika.places import Gazetteer
 from khronika.serving import app as app_module
 from khronika.serving.responses import CONTENT_SECURITY_POLICY
 from khronika.store import (
@@ -35,26 +31,7 @@ from khronika.store import (
 )
 from test_store import make_event, stored_with
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "reports"
 TOKEN = "test-token-0123456789abcdef"
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory, gaz: Gazetteer) -> Path:
-    """The example reports ingested once into a store of this module's own."""
-    path = tmp_path_factory.mktemp("serve") / "examples.db"
-    with Store(path) as store:
-        summary = ingest(store, read_paths([EXAMPLES]))
-    assert summary.ok and summary.new > 20, summary.errors
-    return path
-
-
-@pytest.fixture
-def db(built: Path, tmp_path: Path) -> Path:
-    """A copy each test may change."""
-    path = tmp_path / "k.db"
-    shutil.copy(built, path)
-    return path
 
 
 @pytest.fixture

@@ -34,7 +34,7 @@ from starlette.responses import (
 from starlette.staticfiles import StaticFiles
 
 from khronika import __version__, export
-from khronika.serving import paging, reports, schemas
+from khronika.serving import paging, reports, schemas, stream
 from khronika.serving.docs import docs_page
 from khronika.serving.params import FORMS, event_filter
 from khronika.serving.responses import (
@@ -51,6 +51,7 @@ from khronika.store.summary import POINT_FIELDS
 
 STATIC = Path(__file__).parent / "static"
 GEOJSON = "application/geo+json"
+SSE = "text/event-stream"
 CSV = "text/csv; charset=utf-8"
 EXPORT_PAGE = 1000
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -230,11 +231,14 @@ def create_app(
         },
     )
     def points(request: Request, filters: Filters) -> Response:
-        rows, unplaced = stores.get().point_rows_json(filters)
-        body = b'{"fields":%s,"rows":%s,"unplaced":%d}' % (
+        store = stores.get()
+        seq = store.last_change()  # read first: a change made meanwhile is streamed again
+        rows, unplaced = store.point_rows_json(filters)
+        body = b'{"fields":%s,"rows":%s,"unplaced":%d,"seq":%d}' % (
             dumps(list(POINT_FIELDS)),
             rows.encode("utf-8"),
             unplaced,
+            seq,
         )
         return cached(request, body, JSON)
 
@@ -250,6 +254,33 @@ def create_app(
     )
     def stats(request: Request, filters: Filters) -> Response:
         return cached(request, dumps(stores.get().stats(filters)), JSON)
+
+    @app.get(
+        "/api/stream",
+        summary="Server-sent events: events new, updated or gone, as they are written",
+        description="`point` messages carry the event's /api/points row, `drop` messages an "
+        "event to take away (removed, merged, or no longer matching the filters), `reset` asks "
+        "the client to reload. Each message's `id` is its change number: reconnect with "
+        "`Last-Event-ID` or `after` to miss nothing. The filters are those of /api/points.",
+        response_model=None,
+        responses={
+            200: {"description": "an endless text/event-stream", "content": {SSE: {}}},
+            **ERRORS,
+        },
+    )
+    def live(
+        request: Request,
+        filters: Filters,
+        after: Annotated[
+            int | None, Query(ge=0, description="change number to start after (default: now)")
+        ] = None,
+    ) -> Response:
+        start = stream.start_of(after, request.headers.get("last-event-id"))
+        return StreamingResponse(
+            stream.event_stream(stores, filters, start, request.is_disconnected),
+            media_type=SSE,
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
 
     @app.get(
         "/api/export",

@@ -46,6 +46,7 @@ class Points(BaseModel):
     fields: list[str]
     rows: list[list[Any]]
     unplaced: int = Field(description="matching events without coordinates, left out")
+    seq: int = Field(description="the change these points are current to: /api/stream?after=")
 
 
 class Totals(BaseModel):

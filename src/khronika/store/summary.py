@@ -54,6 +54,22 @@ class EventSummaries:
         count = self._conn.execute(f"SELECT COUNT(*) FROM events WHERE {unplaced}", params)
         return str(row[0]), int(count.fetchone()[0])
 
+    def point_rows_of(self, event_ids: list[str], filters: EventFilter) -> dict[str, str]:
+        """The ``POINT_FIELDS`` row (JSON text) of each of ``event_ids`` that matches
+        ``filters`` and is placed; the others are left out."""
+        if not event_ids:
+            return {}
+        where, params = where_clauses(filters)
+        marks = ", ".join("?" * len(event_ids))
+        placed = " AND ".join(
+            [*where, f"id IN ({marks})", "latitude IS NOT NULL", "longitude IS NOT NULL"]
+        )
+        rows = self._conn.execute(
+            f"SELECT id, json_array({_POINT_COLUMNS}) FROM events WHERE {placed}",
+            [*params, *event_ids],
+        )
+        return {row[0]: row[1] for row in rows}
+
     def stats(self, filters: EventFilter) -> dict[str, Any]:
         """Events, killed and injured (sums of the best figures known) in all, by day, by
         event type and by first-level region."""
