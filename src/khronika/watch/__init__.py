@@ -1,0 +1,1 @@
+"""Watching sources: feeds, channels, pages and folders, polled politely."""
