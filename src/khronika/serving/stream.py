@@ -50,6 +50,10 @@ def start_of(after: int | None, last_event_id: str | None) -> int | None:
     return None
 
 
+def _now(stores: Stores) -> int:
+    return stores.get().last_change()
+
+
 def _read(stores: Stores, filters: EventFilter, seq: int) -> tuple[list[_Message], int]:
     """The messages for the changes after ``seq``, and the sequence number read up to."""
     store = stores.get()
@@ -84,9 +88,7 @@ async def event_stream(
 ) -> AsyncIterator[bytes]:
     """Server-sent events until the client goes away; a comment line keeps proxies from
     closing an idle stream."""
-    seq = start
-    if seq is None:
-        seq = await run_in_threadpool(lambda: stores.get().last_change())
+    seq = start if start is not None else await run_in_threadpool(_now, stores)
     yield f"retry: {RECONNECT_MS}\n: from change {seq}\n\n".encode()
     idle = 0.0
     while not await disconnected():
