@@ -17,7 +17,7 @@ from typing import Any, NoReturn, TextIO, TypeVar
 
 from tqdm import tqdm
 
-from khronika import __version__, export, pipeline
+from khronika import __version__, cli_live, export, pipeline
 from khronika.explain import evidence_report_ids, explain_event, pretty_extraction
 from khronika.ingest import FORMATS as INPUT_FORMATS
 from khronika.ingest import ReadOptions, read_paths
@@ -28,6 +28,7 @@ from khronika.records import Report
 from khronika.store import (
     EventFilter,
     Store,
+    StoredReport,
     StoreError,
     default_db_path,
     parse_bbox,
@@ -36,6 +37,7 @@ from khronika.store import (
     parse_query,
     resolve_country,
 )
+from khronika.watch.config import ConfigError
 
 LANGUAGES = ("en", "uk", "ru")
 COLUMN_FIELDS = ("text", "id", "title", "url", "published", "source", "lang")
@@ -274,7 +276,14 @@ def build_parser() -> Parser:
     reports.add_argument(
         "--failed", action="store_true", help="only reports whose extraction failed"
     )
+    reports.add_argument(
+        "--format",
+        choices=("table", "jsonl"),
+        default="table",
+        help="table (default), or one JSON object per report for scripts",
+    )
     reports.set_defaults(handler=_reports)
+    cli_live.add_commands(commands, _add_db_option)
 
     commands.add_parser(
         "gazetteer",
@@ -318,7 +327,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as err:
         _error(str(err))
         return 2
-    except (CommandError, StoreError) as err:
+    except (CommandError, StoreError, ConfigError) as err:
         _error(str(err))
         return 1
     except BrokenPipeError:
@@ -555,12 +564,16 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _reports(args: argparse.Namespace) -> int:
-    """List stored reports: id, status, origin, title and, for failed ones, the error."""
+    """List stored reports: id, status, origin, title and, for failed ones, the error; with
+    --format jsonl, one JSON object per report (id, source, published, revisions, status...)."""
     with Store(default_db_path(args.db), create=False) as store:
         stored = store.failed_reports() if args.failed else store.reports()
         counts = store.counts()
     for item in stored:
         report = item.report
+        if args.format == "jsonl":
+            print(json.dumps(_report_line(item), ensure_ascii=False))
+            continue
         line = "  ".join(
             [report.id, item.status.ljust(7), report.origin or "-", report.title or "(no title)"]
         )
@@ -574,6 +587,25 @@ def _reports(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return 0
+
+
+def _report_line(item: StoredReport) -> dict[str, Any]:
+    report = item.report
+    return {
+        "id": report.id,
+        "source": report.source,
+        "published": report.published.isoformat() if report.published else None,
+        "revisions": item.revision,
+        "status": item.status,
+        "error": item.error,
+        "title": report.title,
+        "url": report.url,
+        "origin": report.origin,
+        "format": report.format,
+        "language": report.language,
+        "received": report.received.isoformat() if report.received else None,
+        "edited": report.edited.isoformat() if report.edited else None,
+    }
 
 
 if __name__ == "__main__":

@@ -156,6 +156,19 @@ def retry_failed(
     return summary
 
 
+def extract_pending(store: Store, extractor: Extractor | None = None) -> IngestSummary:
+    """Extract and link the stored reports still ``pending`` (stored by a watcher, or left by
+    a run that stopped mid-extraction), in the order they were stored."""
+    summary = IngestSummary()
+    linker = Linker(store)
+    with CommitBatches(store, linker) as batches:
+        for stored in store.reports("pending"):
+            summary.read += 1
+            batches.tick()
+            _extract_into(summary, store, stored.report, extractor, linker)
+    return summary
+
+
 class CommitBatches:
     """One store transaction and one linking batch at a time, renewed every ``size`` reports or
     ``seconds``. On an exception (a crash of the loop, Ctrl-C) the open batch is still settled

@@ -13,6 +13,7 @@ from khronika.store.filters import (
     resolve_country,
 )
 from khronika.store.schema import SCHEMA_VERSION
+from khronika.store.sources import SourceState
 from khronika.store.sqlite import (
     SavedMentions,
     Store,
@@ -28,6 +29,7 @@ __all__ = [
     "EventKey",
     "Near",
     "SavedMentions",
+    "SourceState",
     "Store",
     "StoreError",
     "StoredReport",

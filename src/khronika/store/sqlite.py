@@ -31,6 +31,7 @@ from khronika.store.schema import (
     migrate_from_v2,
     require_fts5,
 )
+from khronika.store.sources import SourceTables
 from khronika.store.summary import EventSummaries
 
 DEFAULT_DB = "khronika.db"
@@ -95,7 +96,7 @@ def sort_key(event_date: str | None, said_at: str | None, mid: str) -> str:
     return f"{event_date or '9999-99-99'}|{said_at or ''}|{mid}"
 
 
-class Store(LinkTables, EventSummaries):
+class Store(LinkTables, EventSummaries, SourceTables):
     """Reports, mentions, events and figures in one SQLite file (WAL mode); a context manager."""
 
     def __init__(self, path: str | os.PathLike[str], create: bool = True) -> None:

@@ -1,0 +1,219 @@
+"""The watcher: polls each source when it is due, in worker threads, and takes every poll's
+outcome through a durable pipeline in the main thread, which alone writes the store:
+
+1. fetched: the poll's raw bodies, its reports (stored ``pending``), the items it read and the
+   source's new validators and cursor, in one transaction: all of a poll or none of it;
+2. extracted and linked: every ``pending`` report, in the order stored, in commit batches.
+
+A crash (even ``kill -9``) between or inside these steps loses nothing and doubles nothing: a
+poll not committed is fetched again (its validators did not advance), a stored report is kept
+once by its id and text, and a report stored but not extracted is extracted at the next start.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+
+from khronika.ingest_run import Extractor, extract_pending
+from khronika.store import SourceState, Store
+from khronika.watch.config import SourceConfig, WatchConfig
+from khronika.watch.fetch import Fetcher
+from khronika.watch.poll import PollResult, now_iso, poll
+
+IDLE_SECONDS = 0.5  # the longest the loop sleeps before looking at the clock again
+
+
+@dataclass
+class WatchSummary:
+    """What the watcher did, for the ``--once`` line and the log."""
+
+    polled: int = 0
+    failed: int = 0
+    paused: int = 0
+    new: int = 0
+    revised: int = 0
+    unchanged: int = 0
+    unreadable: int = 0
+    mentions: int = 0
+    extraction_failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        paused = f", {self.paused} paused" if self.paused else ""
+        broken = f", {self.extraction_failed} failed extraction" if self.extraction_failed else ""
+        return (
+            f"{self.polled} polls ({self.failed} failed{paused}): {self.new} new, "
+            f"{self.revised} revised, {self.unchanged} unchanged reports, "
+            f"{self.unreadable} unreadable{broken}; {self.mentions} mentions stored and linked"
+        )
+
+
+def _log_to_stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+class Watcher:
+    """Polls the configured sources into one store until stopped (or once, for cron)."""
+
+    def __init__(
+        self,
+        config: WatchConfig,
+        store: Store,
+        extractor: Extractor | None = None,
+        log: Callable[[str], None] = _log_to_stderr,
+    ) -> None:
+        self.config, self.store, self.extractor, self.log = config, store, extractor, log
+        self.sources = {source.id: source for source in config.sources}
+        self.states = {source.id: self._state_of(source) for source in config.sources}
+        self.summary = WatchSummary()
+
+    def _state_of(self, source: SourceConfig) -> SourceState:
+        """The stored state, unless the config now names another kind or location: then a
+        fresh one (the old validators and cursor belong to the old source)."""
+        stored = self.store.source_state(source.id)
+        if (
+            stored is not None
+            and stored.kind == source.kind
+            and stored.configured == source.location
+        ):
+            return stored
+        return SourceState(source.id, source.kind, source.location, source.location)
+
+    def run(self, once: bool = False, stop: threading.Event | None = None) -> WatchSummary:
+        """Poll until ``stop`` is set; with ``once``, poll each source once (those in error
+        backoff excepted) and return."""
+        stop = stop or threading.Event()
+        self._extract()  # what a previous run stored and did not extract
+        settings = self.config.settings
+        fetcher = Fetcher(
+            user_agent=settings.user_agent,
+            timeout=settings.timeout,
+            host_delay=settings.host_delay,
+            max_bytes=settings.max_bytes,
+        )
+        waiting = {sid for sid, state in self.states.items() if self._pollable(state, once)}
+        for sid, state in self.states.items():
+            if state.paused:
+                self.summary.paused += 1
+                self.log(f"{sid}: paused: {state.paused} (`khronika sources --resume {sid}`)")
+        inflight: dict[Future[PollResult], str] = {}
+        pool = ThreadPoolExecutor(settings.workers, thread_name_prefix="khronika-poll")
+        try:
+            while not stop.is_set():
+                for sid in self._due(waiting if once else None, inflight):
+                    waiting.discard(sid)
+                    future = pool.submit(
+                        poll,
+                        self.sources[sid],
+                        replace(self.states[sid]),
+                        self._known(sid),
+                        fetcher,
+                    )
+                    inflight[future] = sid
+                if once and not waiting and not inflight:
+                    break
+                done, _ = wait(inflight, timeout=IDLE_SECONDS, return_when=FIRST_COMPLETED)
+                for future in done:
+                    self._keep(inflight.pop(future), future)
+                if done:
+                    self._extract()
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)  # uncommitted polls are redone
+            fetcher.close()
+        return self.summary
+
+    def _pollable(self, state: SourceState, once: bool) -> bool:
+        # In backoff, even --once leaves a source alone: cron must not hammer a failing host.
+        backoff = bool(once and state.errors and (state.next_poll or "") > _utc_now())
+        return not state.paused and not backoff
+
+    def _due(self, only: set[str] | None, inflight: dict[Future[PollResult], str]) -> list[str]:
+        busy = set(inflight.values())
+        now = _utc_now()
+        return [
+            sid
+            for sid, state in self.states.items()
+            if sid not in busy
+            and not state.paused
+            and (sid in only if only is not None else not state.next_poll or state.next_poll <= now)
+        ]
+
+    def _known(self, sid: str) -> dict[str, str]:
+        if self.sources[sid].kind in ("folder", "page"):
+            return self.store.source_items(sid)
+        return {}
+
+    def _keep(self, sid: str, future: Future[PollResult]) -> None:
+        """Step 1: the poll's bodies, reports, items and state in one transaction."""
+        try:
+            result = future.result()
+        except Exception as error:  # a bug in a poller must not stop the others
+            message = f"{sid}: poll failed: {type(error).__name__}: {error}"
+            self.summary.polled += 1
+            self.summary.failed += 1
+            self.summary.errors.append(message)
+            self.log(message)
+            return
+        counts = {"new": 0, "revised": 0, "unchanged": 0}
+        with self.store.transaction():
+            for raw in result.raws:
+                self.store.add_fetch(
+                    sid,
+                    raw.url,
+                    result.state.last_fetch or now_iso(),
+                    raw.status,
+                    raw.content_type,
+                    raw.body,
+                )
+            for report in result.reports:
+                counts[self.store.store_report(report)] += 1
+            for key, digest in result.items.items():
+                self.store.save_source_item(sid, key, digest, now_iso())
+            state = result.state
+            fresh = counts["new"] + counts["revised"]
+            state.items += fresh
+            if fresh:
+                state.last_new = state.last_fetch
+            self.store.save_source_state(state)
+        self.states[sid] = result.state
+        self._count(sid, result, counts)
+
+    def _count(self, sid: str, result: PollResult, counts: dict[str, int]) -> None:
+        summary = self.summary
+        summary.polled += 1
+        summary.new += counts["new"]
+        summary.revised += counts["revised"]
+        summary.unchanged += counts["unchanged"]
+        summary.unreadable += len(result.errors)
+        for error in result.errors:
+            summary.errors.append(error)
+            self.log(f"{sid}: {error}")
+        if result.failure is not None:
+            summary.failed += 1
+            summary.errors.append(result.failure)
+            wait_until = result.state.next_poll or "?"
+            self.log(
+                f"{sid}: {result.failure} (error {result.state.errors}; next try {wait_until})"
+            )
+            if result.state.paused:
+                self.log(f"{sid}: paused: {result.state.paused}")
+        elif counts["new"] or counts["revised"]:
+            self.log(f"{sid}: {counts['new']} new, {counts['revised']} revised")
+
+    def _extract(self) -> None:
+        """Step 2: extract and link every pending report."""
+        done = extract_pending(self.store, self.extractor)
+        self.summary.mentions += done.events
+        self.summary.extraction_failed += done.failed
+        for error in done.errors:
+            self.summary.errors.append(error)
+            self.log(error)
+
+
+def _utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
