@@ -156,17 +156,30 @@ def retry_failed(
     return summary
 
 
-def extract_pending(store: Store, extractor: Extractor | None = None) -> IngestSummary:
+def extract_pending(
+    store: Store,
+    extractor: Extractor | None = None,
+    seconds: float | None = None,
+    enough: Callable[[], bool] = lambda: False,
+) -> tuple[IngestSummary, bool]:
     """Extract and link the stored reports still ``pending`` (stored by a watcher, or left by
-    a run that stopped mid-extraction), in the order they were stored."""
+    a run that stopped mid-extraction), in the order they were stored. With ``seconds``, stop
+    after about that long (committing that often too), and after any report once ``enough()``
+    says so; also says whether any are left."""
     summary = IngestSummary()
     linker = Linker(store)
-    with CommitBatches(store, linker) as batches:
+    started = time.monotonic()
+    every = BATCH_SECONDS if seconds is None else seconds
+    with CommitBatches(store, linker, seconds=every) as batches:
         for stored in store.reports("pending"):
+            if summary.read and (
+                enough() or (seconds is not None and time.monotonic() - started > seconds)
+            ):
+                return summary, True
             summary.read += 1
             batches.tick()
             _extract_into(summary, store, stored.report, extractor, linker)
-    return summary
+    return summary, False
 
 
 class CommitBatches:

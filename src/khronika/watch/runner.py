@@ -26,6 +26,9 @@ from khronika.watch.fetch import Fetcher
 from khronika.watch.poll import PollResult, now_iso, poll
 
 IDLE_SECONDS = 0.5  # the longest the loop sleeps before looking at the clock again
+# Extraction runs in slices this long (each committed), with the polls that finished kept in
+# between: a backlog never holds up storing what was fetched, which a feed's window may drop.
+EXTRACT_SLICE = 0.5
 
 
 @dataclass
@@ -88,7 +91,7 @@ class Watcher:
         """Poll until ``stop`` is set; with ``once``, poll each source once (those in error
         backoff excepted) and return."""
         stop = stop or threading.Event()
-        self._extract()  # what a previous run stored and did not extract
+        backlog = True  # what a previous run stored and did not extract is extracted first
         settings = self.config.settings
         fetcher = Fetcher(
             user_agent=settings.user_agent,
@@ -115,13 +118,16 @@ class Watcher:
                         fetcher,
                     )
                     inflight[future] = sid
-                if once and not waiting and not inflight:
+                if once and not waiting and not inflight and not backlog:
                     break
-                done, _ = wait(inflight, timeout=IDLE_SECONDS, return_when=FIRST_COMPLETED)
+                # Polls under way are waited for (and kept) before extraction, which stops for
+                # the next one that finishes.
+                idle = 0 if backlog and not inflight else IDLE_SECONDS
+                done, _ = wait(inflight, timeout=idle, return_when=FIRST_COMPLETED)
                 for future in done:
                     self._keep(inflight.pop(future), future)
-                if done:
-                    self._extract()
+                if done or backlog:
+                    backlog = self._extract(lambda: any(f.done() for f in inflight))
         finally:
             pool.shutdown(wait=False, cancel_futures=True)  # uncommitted polls are redone
             fetcher.close()
@@ -205,14 +211,15 @@ class Watcher:
         elif counts["new"] or counts["revised"]:
             self.log(f"{sid}: {counts['new']} new, {counts['revised']} revised")
 
-    def _extract(self) -> None:
-        """Step 2: extract and link every pending report."""
-        done = extract_pending(self.store, self.extractor)
+    def _extract(self, enough: Callable[[], bool]) -> bool:
+        """Step 2: extract and link pending reports for one slice; whether any are left."""
+        done, left = extract_pending(self.store, self.extractor, EXTRACT_SLICE, enough)
         self.summary.mentions += done.events
         self.summary.extraction_failed += done.failed
         for error in done.errors:
             self.summary.errors.append(error)
             self.log(error)
+        return left
 
 
 def _utc_now() -> str:
