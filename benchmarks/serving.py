@@ -200,7 +200,8 @@ def main() -> int:
     finally:
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)
-    print(f"\n{'scenario':44} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'items':>8} {'kB':>9} {'gzip kB':>8}")
+    header = f"{'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'items':>8} {'kB':>9} {'gzip kB':>8}"
+    print(f"\n{'scenario':44} {header}")
     for name, row in results.items():
         print(
             f"{name:44} {row['p50']:8.1f} {row['p95']:8.1f} {row['max']:8.1f} "

@@ -162,7 +162,10 @@ def trial(
     rng = random.Random(seed)
     # The place index is built on first use; build it now, or the first kills all land there.
     subprocess.run(
-        [str(KHRONIKA), "extract", "-"], input=made[0].text.encode(), env=env, check=True,
+        [str(KHRONIKA), "extract", "-"],
+        input=made[0].text.encode(),
+        env=env,
+        check=True,
         capture_output=True,
     )
     result = TrialResult(items, kills)
