@@ -46,6 +46,8 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/linking.py
 	$(BIN)/python benchmarks/serving.py
 	$(BIN)/python benchmarks/web_page.py
+	$(BIN)/python benchmarks/watch_crash.py
+	$(BIN)/python benchmarks/watch_latency.py
 
 # The offline basemap of the map page, rebuilt from Natural Earth (npm world-atlas) and the
 # GeoNames postal file for Ukraine; the result is committed, so only run this to change it.

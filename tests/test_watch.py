@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -21,6 +22,7 @@ from khronika.watch.config import ConfigError, load_config
 from khronika.watch.runner import Watcher, WatchSummary
 from watch_site import Answer, Item, Site, article, channel_page, rss, serving
 
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "reports"
 T0 = datetime(2026, 12, 2, 6, 0)
 STRIKES = [
     "A Russian drone struck an apartment block in Kharkiv overnight, killing two people and "
@@ -275,3 +277,18 @@ def test_the_cli_runs_once_with_a_summary_and_lists_reports_for_scripts(
     ]
     assert main(["watch", str(tmp_path / "missing.toml"), "--db", str(db)]) == 1
     assert "missing.toml: no such file" in capsys.readouterr().err
+
+
+def test_a_folder_of_telegram_desktop_exports_is_read_message_by_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(poll_module, "SETTLE_SECONDS", 0.0)
+    inbox = tmp_path / "exports"
+    shutil.copytree(EXAMPLES / "telegram", inbox / "channel")
+    config = write_config(tmp_path, 'id = "tg"\nkind = "folder"\npath = "exports"\ninterval = 1')
+    db = tmp_path / "k.db"
+    first = run_once(config, db)
+    assert first.new > 1 and first.unreadable == 0, first.errors
+    with Store(db) as store:
+        ids = [s.report.id for s in store.reports()]
+    assert all(rid.startswith("telegram:") for rid in ids) and len(ids) == first.new

@@ -559,7 +559,10 @@ def _serve(args: argparse.Namespace) -> int:
     app = create_app(default_db_path(args.db), token=token, cors_origins=args.cors_origin)
     mode = "accepting reports" if token else "read-only"
     print(f"khronika: serving on http://{args.host}:{args.port}/ ({mode})", file=sys.stderr)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    # Open live streams (/api/stream) never end by themselves: a stop waits 3 s for them.
+    uvicorn.run(
+        app, host=args.host, port=args.port, log_level="warning", timeout_graceful_shutdown=3
+    )
     return 0
 
 
