@@ -18,6 +18,7 @@ from khronika.cli import main
 from khronika.places import Gazetteer
 from khronika.store import EventFilter, Store
 from khronika.watch import poll as poll_module
+from khronika.watch import runner as runner_module
 from khronika.watch.config import ConfigError, load_config
 from khronika.watch.runner import Watcher, WatchSummary
 from watch_site import Answer, Item, Site, article, channel_page, rss, serving
@@ -105,6 +106,28 @@ def test_a_feed_is_read_once_then_answers_304_and_a_new_item_is_new(
         assert state is not None and state.items == 4 and state.errors == 0
         events = store.query_events(EventFilter(q="Kharkiv"))
         assert events and events[0]["fatalities"]["best"] == 2
+    site.pages["/feed.xml"] = rss(items(4), title="Test Wire (renamed)")
+    assert run_once(config, db).unchanged == 4
+    with Store(db) as store:  # a changed body with nothing new in it is not kept again
+        assert len(store.fetched_bodies("wire")) == 2
+
+
+def test_a_poller_that_raises_backs_off_instead_of_stopping_the_watch(
+    site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site.pages["/feed.xml"] = rss(items(1))
+    config = write_config(tmp_path, feed_source(site), feed_source(site, "/other.xml", "other"))
+
+    def broken(source: object, *args: object) -> object:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(runner_module, "poll", broken)
+    with Store(tmp_path / "k.db") as store:
+        watcher = Watcher(load_config(config), store, log=lambda line: None)
+        summary = watcher.run(once=True)
+    assert (summary.polled, summary.failed) == (2, 2)
+    assert "wire: poll failed: RuntimeError: a bug" in summary.errors
+    assert all(s.errors == 1 and s.next_poll for s in watcher.states.values())
 
 
 def test_failures_back_off_throttling_waits_a_move_is_kept_and_gone_pauses(

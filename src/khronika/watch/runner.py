@@ -12,6 +12,7 @@ once by its id and text, and a report stored but not extracted is extracted at t
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 import threading
 from collections.abc import Callable
@@ -22,13 +23,14 @@ from datetime import UTC, datetime
 from khronika.ingest_run import Extractor, extract_pending
 from khronika.store import SourceState, Store
 from khronika.watch.config import SourceConfig, WatchConfig
-from khronika.watch.fetch import Fetcher
-from khronika.watch.poll import PollResult, now_iso, poll
+from khronika.watch.fetch import Fetcher, next_delay
+from khronika.watch.poll import PollResult, later, now_iso, poll
 
 IDLE_SECONDS = 0.5  # the longest the loop sleeps before looking at the clock again
 # Extraction runs in slices this long (each committed), with the polls that finished kept in
 # between: a backlog never holds up storing what was fetched, which a feed's window may drop.
 EXTRACT_SLICE = 0.5
+KEEP_ERRORS = 1000
 
 
 @dataclass
@@ -45,6 +47,11 @@ class WatchSummary:
     mentions: int = 0
     extraction_failed: int = 0
     errors: list[str] = field(default_factory=list)
+
+    def note(self, error: str) -> None:
+        """Keep an error line; only the latest ``KEEP_ERRORS`` (a watcher runs for months)."""
+        self.errors.append(error)
+        del self.errors[:-KEEP_ERRORS]
 
     def line(self) -> str:
         paused = f", {self.paused} paused" if self.paused else ""
@@ -155,39 +162,49 @@ class Watcher:
         return {}
 
     def _keep(self, sid: str, future: Future[PollResult]) -> None:
-        """Step 1: the poll's bodies, reports, items and state in one transaction."""
+        """Step 1: the poll's reports, bodies, items and state in one transaction. Bodies are
+        kept only from polls that gave new or revised reports: an unchanged feed polled all
+        day would otherwise fill the store with copies of the same entries."""
         try:
             result = future.result()
         except Exception as error:  # a bug in a poller must not stop the others
-            message = f"{sid}: poll failed: {type(error).__name__}: {error}"
-            self.summary.polled += 1
-            self.summary.failed += 1
-            self.summary.errors.append(message)
-            self.log(message)
+            self._poll_failed(sid, f"{sid}: poll failed: {type(error).__name__}: {error}")
             return
         counts = {"new": 0, "revised": 0, "unchanged": 0}
-        with self.store.transaction():
-            for raw in result.raws:
-                self.store.add_fetch(
-                    sid,
-                    raw.url,
-                    result.state.last_fetch or now_iso(),
-                    raw.status,
-                    raw.content_type,
-                    raw.body,
-                )
-            for report in result.reports:
-                counts[self.store.store_report(report)] += 1
-            for key, digest in result.items.items():
-                self.store.save_source_item(sid, key, digest, now_iso())
-            state = result.state
-            fresh = counts["new"] + counts["revised"]
-            state.items += fresh
-            if fresh:
-                state.last_new = state.last_fetch
-            self.store.save_source_state(state)
-        self.states[sid] = result.state
+        state = result.state
+        try:
+            with self.store.transaction():
+                for report in result.reports:
+                    counts[self.store.store_report(report)] += 1
+                fresh = counts["new"] + counts["revised"]
+                for raw in result.raws if fresh else ():
+                    fetched = state.last_fetch or now_iso()
+                    self.store.add_fetch(
+                        sid, raw.url, fetched, raw.status, raw.content_type, raw.body
+                    )
+                for key, digest in result.items.items():
+                    self.store.save_source_item(sid, key, digest, now_iso())
+                state.items += fresh
+                if fresh:
+                    state.last_new = state.last_fetch
+                self.store.save_source_state(state)
+        except sqlite3.OperationalError as error:  # locked too long, disk full: try again later
+            self._poll_failed(sid, f"{sid}: could not store the poll: {error}")
+            return
+        self.states[sid] = state
         self._count(sid, result, counts)
+
+    def _poll_failed(self, sid: str, message: str) -> None:
+        """A poll whose outcome could not be kept: nothing of it is stored, so it is simply
+        polled again, after a backoff (kept in memory: the store may be what failed)."""
+        state = self.states[sid]
+        state.errors += 1
+        state.last_error = message
+        state.next_poll = later(next_delay(self.sources[sid].interval, state.errors))
+        self.summary.polled += 1
+        self.summary.failed += 1
+        self.summary.note(message)
+        self.log(message)
 
     def _count(self, sid: str, result: PollResult, counts: dict[str, int]) -> None:
         summary = self.summary
@@ -197,11 +214,11 @@ class Watcher:
         summary.unchanged += counts["unchanged"]
         summary.unreadable += len(result.errors)
         for error in result.errors:
-            summary.errors.append(error)
+            summary.note(error)
             self.log(f"{sid}: {error}")
         if result.failure is not None:
             summary.failed += 1
-            summary.errors.append(result.failure)
+            summary.note(result.failure)
             wait_until = result.state.next_poll or "?"
             self.log(
                 f"{sid}: {result.failure} (error {result.state.errors}; next try {wait_until})"
@@ -217,7 +234,7 @@ class Watcher:
         self.summary.mentions += done.events
         self.summary.extraction_failed += done.failed
         for error in done.errors:
-            self.summary.errors.append(error)
+            self.summary.note(error)
             self.log(error)
         return left
 
