@@ -315,3 +315,17 @@ def test_a_folder_of_telegram_desktop_exports_is_read_message_by_message(
     with Store(db) as store:
         ids = [s.report.id for s in store.reports()]
     assert all(rid.startswith("telegram:") for rid in ids) and len(ids) == first.new
+
+
+def test_a_single_page_source_is_one_report_and_a_changed_page_a_revision(
+    site: Site, tmp_path: Path
+) -> None:
+    site.pages["/live/kharkiv"] = article("Kharkiv live", [STRIKES[0]], T0)
+    source = f'id = "blog"\nkind = "page"\nurl = "{site.url("/live/kharkiv")}"\ninterval = 1'
+    config, db = write_config(tmp_path, source), tmp_path / "k.db"
+    assert run_once(config, db).new == 1
+    site.pages["/live/kharkiv"] = article("Kharkiv live", [STRIKES[0], STRIKES[2]], T0)
+    assert run_once(config, db).revised == 1
+    with Store(db) as store:
+        [stored] = store.reports()
+    assert stored.report.id == f"page:{site.url('/live/kharkiv')}" and stored.revision == 2

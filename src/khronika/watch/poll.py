@@ -187,7 +187,7 @@ def _scan_folder(result: PollResult, known: dict[str, str]) -> None:
         _failed(result, f"{root}: not a directory (moved or removed?)", None)
         return
     settled = time.time() - SETTLE_SECONDS
-    for path in _files(root):
+    for path in _files(root, result.errors):
         try:
             info = path.stat()
         except OSError as error:
@@ -212,16 +212,17 @@ def _scan_folder(result: PollResult, known: dict[str, str]) -> None:
     result.state.last_ok = result.state.last_fetch
 
 
-def _files(folder: Path) -> Iterator[Path]:
+def _files(folder: Path, errors: list[str]) -> Iterator[Path]:
     try:
         with os.scandir(folder) as scan:
             entries = sorted(scan, key=lambda entry: entry.name)
-    except OSError:
+    except OSError as error:
+        errors.append(f"{folder}: cannot list directory: {error.strerror or error}")
         return
     for entry in entries:
         if entry.name.startswith("."):
             continue
         if entry.is_dir(follow_symlinks=False):
-            yield from _files(Path(entry.path))
+            yield from _files(Path(entry.path), errors)
         elif entry.is_file():
             yield Path(entry.path)
