@@ -270,8 +270,9 @@ class Store(LinkTables, EventSummaries, SourceTables):
         return self.reports("failed")
 
     def mark_failed(self, report_id: str, error: str) -> None:
-        """Keep the report with the error that stopped its extraction, for a later retry."""
-        with self._conn:
+        """Keep the report with the error that stopped its extraction, for a later retry
+        (inside a batch, with the batch: a plain commit here would end the batch early)."""
+        with self.transaction():
             cursor = self._conn.execute(
                 "UPDATE reports SET status = 'failed', error = ?, extractor_version = ? "
                 "WHERE id = ?",
