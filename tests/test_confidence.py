@@ -125,6 +125,43 @@ def test_war_scale_counts_are_not_one_event(gaz: Gazetteer) -> None:
     assert any("war-wide" in r for e in extraction.candidates for r in e.confidence_reasons)
 
 
+@pytest.mark.parametrize(
+    ("language", "protest", "demand"),
+    [
+        (
+            "en",
+            "Several hundred residents of Zaporizhzhia rallied outside the city council on "
+            "Saturday and demanded that the authorities open more shelters in schools.",
+            "The mayor of Zaporizhzhia called on Saturday for missile strikes on Russian "
+            "airfields in Crimea.",
+        ),
+        (
+            "uk",
+            "У суботу в Запоріжжі кілька сотень людей вийшли на акцію протесту й вимагали "
+            "відкрити більше укриттів у школах.",
+            "У суботу мер Запоріжжя закликав завдати ракетних ударів по російських аеродромах у "
+            "Криму.",
+        ),
+        (
+            "ru",
+            "В субботу в Запорожье несколько сотен человек вышли на акцию протеста и требуют "
+            "открыть больше укрытий в школах.",
+            "В субботу мэр Запорожья призвал нанести ракетные удары по Белгороду.",
+        ),
+    ],
+)
+def test_a_protest_that_demands_is_an_event_a_demand_alone_is_not_one(
+    language: str, protest: str, demand: str, gaz: Gazetteer
+) -> None:
+    [event] = extract(protest, gaz, language).events
+    assert event.event_type == "Protests"
+    assert not any("demanded" in r for r in event.confidence_reasons)
+    asked = extract(demand, gaz, language)
+    assert asked.events == []  # a candidate for its demand, or no mention at all
+    for candidate in asked.candidates:
+        assert any("asked, called or demanded" in r for r in candidate.confidence_reasons)
+
+
 def test_every_step_of_a_confidence_is_a_reason_and_the_sum_is_the_value() -> None:
     pack = load_pack("en")
     text = "Russian troops shelled Kupiansk on Monday."

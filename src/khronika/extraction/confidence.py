@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import Literal
 
 from khronika.lang import LanguagePack
+from khronika.taxonomy import SUB_EVENT_TYPES
 
 THRESHOLD = 0.5
 BASE = 0.35
@@ -34,6 +35,10 @@ _ANCHOR = {
     "country": (-0.05, "names only a country it happened in"),
     "none": (-0.15, "no place at all"),
 }
+# Protests and riots make demands: "demanded" is what they did, not a sign nothing happened.
+_PROTEST = frozenset(
+    t.sub_event_type for t in SUB_EVENT_TYPES if t.event_type in ("Protests", "Riots")
+)
 # Agreements (a prisoner exchange, a truce) are made between states: no place is expected.
 _NATIONAL = frozenset({"Agreement"})
 _NATIONAL_STEP = (0.0, "an agreement between the sides, no place expected")
@@ -49,6 +54,7 @@ _COUNTED = (0.05, "counts weapons used")
 _TARGET = (0.05, "names what was hit")
 _MOOD = {
     "unreal": (-0.35, "wanted, planned, supplied or possible, not done"),
+    "demand": (-0.35, "asked, called or demanded, not done"),
     "aggregate": (-0.35, "a war-wide total, the war as a whole or its history"),
     "figurative": (-0.45, "a figurative use of the trigger"),
 }
@@ -121,7 +127,10 @@ def score(text: str, signals: Signals, pack: LanguagePack) -> Confidence:
         and not any(_found(cues[kind], text, s, e) for kind in _MOOD)
         for s, e in sentences
     )
+    protest = signals.sub_event_type in _PROTEST
     for kind, step in _MOOD.items():
+        if kind == "demand" and protest:
+            continue  # what protesters demanded is what the protest did
         holds = _mood_holds(text, cues[kind], signals, factual)
         if kind == "aggregate":
             holds = (holds and not _superlative(text, cues, signals)) or _war_scale(
