@@ -50,6 +50,10 @@ RAION = "raion"  # a district named for its centre ("Глушковский ра
 FUZZY_CUTOFF = 88.0  # rapidfuzz ratio of sound skeletons (see ``sound_skeleton``)
 FUZZY_KEY_FLOOR = 70.0  # and of the romanized keys themselves: vowels may differ, not all
 _MIN_SKELETON = 6
+# An inflected form that is also a small place's name means the city too when the city is this
+# big and this many times bigger ("Львове": Lviv, 720,000, and the village Lvove, 400).
+_BIG_CITY = 100_000
+_DWARFS = 50
 _MIN_RESPELLING = 5  # "Peski" ~ "Pisky": paski
 _FINAL_VOWELS = re.compile(r"[aeiouy]+$")
 _VOWEL_RUNS = re.compile(r"[aeiouy]+")
@@ -269,6 +273,8 @@ class Gazetteer:
     def lookup(self, surface: str) -> list[Candidate]:
         """Settlements and city districts called ``surface``, most populous first."""
         found = self._keys.get(name_key(surface))
+        if found is not None and is_cyrillic(surface):
+            found = self._with_bigger_lemma(surface, found)
         if found is None:
             hits = [
                 hit
@@ -288,6 +294,22 @@ class Gazetteer:
         positions = _positions(found)
         candidates = [self._candidate(position) for position in positions]
         return sorted(candidates, key=lambda c: (-c.population, c.id))
+
+    def _with_bigger_lemma(self, surface: str, found: int | tuple[int, ...]) -> tuple[int, ...]:
+        """An inflected city name that is also a village's own name ("во Львове": Lviv, and
+        the village Lvove) means both; population and context choose, as for any namesakes.
+        Only a city far bigger than every village so spelt joins: a form is no reason to
+        doubt a name that fits."""
+        positions = _positions(found)
+        largest = max(self._populations[p] for p in positions)
+        joined = list(positions)
+        for form in name_forms(surface):
+            hit = self._keys.get(name_key(form))
+            for position in _positions(hit) if hit is not None else ():
+                population = self._populations[position]
+                if population >= _BIG_CITY and population > _DWARFS * max(largest, 1):
+                    joined.append(position)
+        return tuple(dict.fromkeys(joined))
 
     def respelled_lookup(self, surface: str) -> list[Candidate]:
         """Ukrainian settlements whose name ``surface`` may be another romanization of
