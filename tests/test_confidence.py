@@ -162,6 +162,74 @@ def test_a_protest_that_demands_is_an_event_a_demand_alone_is_not_one(
         assert any("asked, called or demanded" in r for r in candidate.confidence_reasons)
 
 
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        (
+            "en",
+            "About 300 people have been killed in Izium since Russian forces captured the town "
+            "in April, the regional governor said on Friday.",
+        ),
+        (
+            "uk",
+            "Близько 300 людей загинули в Ізюмі відтоді, як російські війська захопили місто у "
+            "квітні, повідомив у п'ятницю голова ОВА.",
+        ),
+        (
+            "ru",
+            "Около 300 человек погибли в Изюме с тех пор, как российские войска захватили город "
+            "в апреле, сообщил в пятницу глава ОВА.",
+        ),
+    ],
+)
+def test_a_total_over_time_stays_a_candidate_however_well_anchored(
+    language: str, text: str, gaz: Gazetteer
+) -> None:
+    extraction = extract(text, gaz, language, day=8)
+    assert extraction.events == []
+    [candidate] = extraction.candidates
+    assert candidate.confidence < THRESHOLD
+    assert "a total over time is not one event" in candidate.confidence_reasons[-1]
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        (
+            "en",
+            "A Russian missile struck a shopping centre in Lviv, a city that hosts hundreds of "
+            "thousands of displaced people, on Friday morning.",
+        ),
+        (
+            "uk",
+            "Російська ракета влучила в торговельний центр у Львові, де перебувають сотні тисяч "
+            "переселенців, у п'ятницю вранці.",
+        ),
+        (
+            "ru",
+            "Российская ракета попала в торговый центр во Львове, где находятся сотни тысяч "
+            "переселенцев, в пятницу утром.",
+        ),
+    ],
+)
+def test_a_large_number_of_people_beside_a_strike_is_not_a_war_total(
+    language: str, text: str, gaz: Gazetteer
+) -> None:
+    [event] = extract(text, gaz, language, day=8).events
+    assert event.location is not None and event.location.name == "Lviv"
+    assert not any("war-wide" in r for r in event.confidence_reasons)
+
+
+def test_the_war_told_in_a_relative_clause_belongs_to_the_word_before_it(gaz: Gazetteer) -> None:
+    text = (
+        "After weeks of shelling of Kupiansk, which has gone on since the start of the war, a "
+        "Russian missile hit the town's hospital on Friday, killing two nurses."
+    )
+    [event] = extract(text, gaz, "en", day=8).events
+    assert event.fatalities.best == 2
+    assert not any("war-wide" in r for r in event.confidence_reasons)
+
+
 def test_every_step_of_a_confidence_is_a_reason_and_the_sum_is_the_value() -> None:
     pack = load_pack("en")
     text = "Russian troops shelled Kupiansk on Monday."

@@ -14,6 +14,7 @@ the Warline dev split (``khronika eval gold`` prints the reliability table it wa
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
@@ -71,6 +72,7 @@ class Signals:
     counted_weapons: bool
     targets: bool
     trigger_texts: list[str] = field(default_factory=list)  # as matched, for their tense
+    trigger_spans: list[tuple[int, int]] = field(default_factory=list)  # (start, end) of each
     trigger_sentences: list[tuple[int, int]] = field(default_factory=list)  # (start, end)
     chosen_sentence: tuple[int, int] | None = None  # the sentence of the trigger that typed it
     sub_event_type: str = ""
@@ -131,13 +133,16 @@ def score(text: str, signals: Signals, pack: LanguagePack) -> Confidence:
     for kind, step in _MOOD.items():
         if kind == "demand" and protest:
             continue  # what protesters demanded is what the protest did
-        holds = _mood_holds(text, cues[kind], signals, factual)
+        found: Finder = _outside_relatives(pack, signals) if kind == "aggregate" else _found
+        holds = _mood_holds(text, cues[kind], signals, factual, found)
         if kind == "aggregate":
             holds = (holds and not _superlative(text, cues, signals)) or _war_scale(
                 text, cues[kind], signals
             )
         if holds:
             add(step)
+            if kind == "aggregate" and value >= THRESHOLD:
+                add((THRESHOLD - 0.05 - value, "a total over time is not one event"))
     return Confidence(round(min(1.0, max(0.0, value)), 2), tuple(reasons))
 
 
@@ -162,14 +167,37 @@ def _war_scale(text: str, cue: re.Pattern[str], signals: Signals) -> bool:
     return previous is not None and not signals.dated and _found(cue, text, *previous)
 
 
-def _mood_holds(text: str, cue: re.Pattern[str], signals: Signals, factual: bool) -> bool:
+Finder = Callable[[re.Pattern[str], str, int, int], bool]
+
+
+def _mood_holds(
+    text: str, cue: re.Pattern[str], signals: Signals, factual: bool, found: Finder
+) -> bool:
     """A mood holds when every sentence with a trigger has its cue, or when the sentence that
     typed the mention has it and no other sentence says plainly that something happened."""
     sentences = signals.trigger_sentences
-    if sentences and all(_found(cue, text, s, e) for s, e in sentences):
+    if sentences and all(found(cue, text, s, e) for s, e in sentences):
         return True
     chosen = signals.chosen_sentence
-    return chosen is not None and not factual and _found(cue, text, *chosen)
+    return chosen is not None and not factual and found(cue, text, *chosen)
+
+
+def _outside_relatives(pack: LanguagePack, signals: Signals) -> Finder:
+    """A finder that passes over a cue inside a comma-set relative clause holding none of the
+    mention's triggers: in "after the fighting for the island, which went on since the start
+    of the war, the troops retreated" the war's span is the fighting's, not the retreat's."""
+    relative = pack.grammar.relative_clause
+    triggers = signals.trigger_spans
+
+    def found(cue: re.Pattern[str], text: str, start: int, end: int) -> bool:
+        clauses = [(m.start(), m.end()) for m in relative.finditer(text, start, end)]
+        for match in cue.finditer(text, start, end):
+            clause = next((c for c in clauses if c[0] <= match.start() < c[1]), None)
+            if clause is None or any(clause[0] <= t < clause[1] for t, _ in triggers):
+                return True
+        return False
+
+    return found
 
 
 @lru_cache(maxsize=8192)

@@ -154,6 +154,7 @@ class MentionFields:
             anchor=_anchor(place, frame, self.text, self.pack),
             sub_event_type=sub_event_type,
             trigger_texts=[self.text[t.start : t.end] for t in frame.triggers],
+            trigger_spans=[(t.start, t.end) for t in frame.triggers],
             specific=not chosen.trigger.generic,
             victims=any(f.value for f in figures),
             dated=frame.date_expr is not None,

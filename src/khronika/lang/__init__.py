@@ -225,6 +225,7 @@ class Grammar:
     intercepted_before: re.Pattern[str]
     said_before: re.Pattern[str]
     clause_break: re.Pattern[str]
+    relative_clause: re.Pattern[str]  # ", which continued since ...,": about what it follows
     possessive: re.Pattern[str]
     district_after: re.Pattern[str]
     target_determiners: frozenset[str]
