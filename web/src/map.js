@@ -1,10 +1,13 @@
 // The map: vector outlines (no tiles), events as canvas circles sized by toll and coloured by
-// type, clustered with supercluster when dense.
+// type, clustered when dense (supercluster, in a worker: see cluster.js); events the live stream
+// just brought get a pulsing ring (around their cluster when they are in one).
 import L from 'leaflet';
-import Supercluster from 'supercluster';
+import { createClusterer, MAX_ZOOM } from './cluster.js';
 import { typeColour, TYPE_COLOURS } from './data.js';
 
-const MAX_ZOOM = 14;
+/** What a ring says, by rank: a cluster rings "new" when one of its events is, else "updated". */
+export const HIGHLIGHT_RANK = { updated: 1, new: 2 };
+const HIGHLIGHT_OF = [undefined, 'updated', 'new'];
 
 function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -15,6 +18,37 @@ function el(tag, className, text) {
 
 function radius(killed) {
   return killed > 0 ? Math.min(22, 5 + 2.2 * Math.sqrt(killed)) : 4.5;
+}
+
+/**
+ * The clusters' worker: this same bundle started as a module worker; when the page cannot
+ * start one (or it fails), the same code on the page's thread. ``receive`` gets its answers.
+ */
+function startClusterer(receive) {
+  let local = null;
+  let worker = null;
+  let lastLoad = null;
+  const onLocal = () => {
+    worker = null;
+    local = createClusterer((message) => queueMicrotask(() => receive(message)));
+    if (lastLoad) local(lastLoad);
+  };
+  try {
+    worker = new Worker(new URL(import.meta.url), { type: 'module', name: 'clusters' });
+    worker.addEventListener('message', (event) => receive(event.data));
+    worker.addEventListener('error', (event) => {
+      event.preventDefault();
+      worker?.terminate();
+      onLocal();
+    });
+  } catch {
+    onLocal();
+  }
+  return (message) => {
+    if (message.type === 'load') lastLoad = message;
+    if (worker) worker.postMessage(message);
+    else local(message);
+  };
 }
 
 export function createMap(container, { onPick, onView }) {
@@ -30,35 +64,65 @@ export function createMap(container, { onPick, onView }) {
   pane.classList.add('outline-pane');
   const outlineRenderer = L.canvas({ padding: 0.5, pane: 'outlines' });
   const points = L.layerGroup().addTo(map);
-  let cols = null;
-  let index = null;
+  let gen = 0; // the last selection sent to be clustered
+  const loads = new Map(); // gen -> { gen, cols, selection, marks, resolve }, until drawn
+  let active = null; // the selection the worker has indexed and the map shows
+  let req = 0; // the last query for the clusters in view
+  let answered = 0; // the last query drawn
+  const waiting = []; // settled() callers
+  let items = [];
   let visible = [];
   let selected = '';
 
   addLegend(map);
 
+  const post = startClusterer((message) => {
+    if (message.type === 'loaded') {
+      const load = loads.get(message.gen);
+      if (!load) return;
+      active = load;
+      query();
+    } else if (message.type === 'clusters') {
+      if (!active || message.gen !== active.gen || message.req !== req) return;
+      items = message.items;
+      answered = req;
+      draw();
+      for (const [g, load] of loads) {
+        if (g > active.gen) continue;
+        loads.delete(g);
+        load.resolve(g === active.gen); // an older one was overtaken: never shown
+      }
+      if (!loads.size) for (const resolve of waiting.splice(0)) resolve();
+    }
+  });
+
+  function query() {
+    if (!active) return;
+    const b = map.getBounds();
+    const box = [Math.max(-180, b.getWest()), Math.max(-85, b.getSouth()),
+      Math.min(180, b.getEast()), Math.min(85, b.getNorth())];
+    req += 1;
+    post({ type: 'query', gen: active.gen, req, box, zoom: Math.round(map.getZoom()) });
+  }
+
   function draw() {
     points.clearLayers();
     visible = [];
-    if (!index) return;
-    const b = map.getBounds();
-    const zoom = Math.round(map.getZoom());
-    const box = [Math.max(-180, b.getWest()), Math.max(-85, b.getSouth()),
-      Math.min(180, b.getEast()), Math.min(85, b.getNorth())];
+    if (!active) return;
+    const { cols, selection, marks } = active;
     const singles = [];
-    for (const f of index.getClusters(box, zoom)) {
-      const [lon, lat] = f.geometry.coordinates;
-      const p = f.properties;
-      if (!p.cluster) {
-        singles.push({ i: p.i, lat, lon });
+    for (const item of items) {
+      const { lat, lon } = item;
+      if (item.k !== undefined) {
+        singles.push({ i: selection[item.k], lat, lon });
         continue;
       }
-      const marker = L.marker([lat, lon], { icon: clusterIcon(p), keyboard: false });
-      marker.on('click', () => {
-        map.setView([lat, lon], Math.min(MAX_ZOOM, index.getClusterExpansionZoom(p.cluster_id)));
-      });
+      const marker = L.marker([lat, lon], { icon: clusterIcon(item), keyboard: false });
+      marker.on('click', () => map.setView([lat, lon], item.zoom));
       points.addLayer(marker);
-      visible.push({ cluster: true, count: p.point_count, killed: p.killed, lat, lon });
+      const highlight = HIGHLIGHT_OF[item.hl];
+      if (highlight) points.addLayer(pulse(lat, lon, clusterSize(item), highlight));
+      visible.push({ cluster: true, count: item.count, killed: item.killed, lat, lon, highlight });
     }
     for (const { i, lat, lon } of spread(map, singles)) {
       const killed = cols.killed[i];
@@ -73,7 +137,11 @@ export function createMap(container, { onPick, onView }) {
       });
       marker.on('click', () => onPick(cols.id[i]));
       points.addLayer(marker);
-      visible.push({ cluster: false, count: 1, killed: Math.max(0, killed), id: cols.id[i], lat, lon });
+      const highlight = marks ? HIGHLIGHT_OF[marks[i]] : undefined;
+      if (highlight) points.addLayer(pulse(lat, lon, 2 * radius(killed) + 6, highlight));
+      visible.push({
+        cluster: false, count: 1, killed: Math.max(0, killed), id: cols.id[i], lat, lon, highlight,
+      });
     }
   }
 
@@ -83,7 +151,7 @@ export function createMap(container, { onPick, onView }) {
     frame = requestAnimationFrame(draw);
   };
   map.on('moveend', () => {
-    redraw();
+    query();
     const c = map.getCenter();
     onView(`${c.lat.toFixed(4)},${c.lng.toFixed(4)}`, String(map.getZoom()));
   });
@@ -102,29 +170,42 @@ export function createMap(container, { onPick, onView }) {
         }).addTo(map);
       }
     },
-    /** Re-index the clusters for a new selection (indices into ``columns``). */
-    setSelection(columns, selection) {
-      cols = columns;
-      const features = new Array(selection.length);
-      for (let k = 0; k < selection.length; k++) {
+    /**
+     * Clusters a new selection (slots of ``columns``) off the page's thread; ``marks`` (rank by
+     * slot, see HIGHLIGHT_RANK) rings events. Resolves true once the map shows it, false if a
+     * later selection was shown first.
+     */
+    setSelection(columns, selection, marks = null) {
+      const n = selection.length;
+      const lon = new Float64Array(n);
+      const lat = new Float64Array(n);
+      const killed = new Int32Array(n);
+      const hl = new Uint8Array(n);
+      for (let k = 0; k < n; k++) {
         const i = selection[k];
-        features[k] = {
-          type: 'Feature',
-          properties: { i, killed: Math.max(0, cols.killed[i]) },
-          geometry: { type: 'Point', coordinates: [cols.lon[i], cols.lat[i]] },
-        };
+        lon[k] = columns.lon[i];
+        lat[k] = columns.lat[i];
+        killed[k] = Math.max(0, columns.killed[i]);
+        if (marks) hl[k] = marks[i];
       }
-      index = new Supercluster({
-        radius: 48,
-        maxZoom: MAX_ZOOM - 1,
-        map: (p) => ({ killed: p.killed }),
-        reduce: (acc, p) => { acc.killed += p.killed; },
-      }).load(features);
-      draw();
+      gen += 1;
+      return new Promise((resolve) => {
+        loads.set(gen, { gen, cols: columns, selection, marks, resolve });
+        post({ type: 'load', gen, lon, lat, killed, hl });
+      });
     },
     setSelected(id) {
       selected = id;
       redraw();
+    },
+    /** Resolves once the map shows the clusters for its view and its latest selection. */
+    settled() {
+      return new Promise((resolve) => {
+        requestAnimationFrame(() => {
+          if (answered === req && !loads.size) resolve();
+          else waiting.push(resolve);
+        });
+      });
     },
     fit(columns, selection) {
       if (!selection.length) return;
@@ -168,11 +249,25 @@ function spread(map, singles) {
   return out;
 }
 
-function clusterIcon(p) {
-  const size = Math.round((p.killed > 0 ? 40 : 28) + 8 * Math.log10(p.point_count));
+function clusterSize(c) {
+  return Math.round((c.killed > 0 ? 40 : 28) + 8 * Math.log10(c.count));
+}
+
+/** A ring that pulses around a marker or cluster ``size`` px across; it takes no clicks. */
+function pulse(lat, lon, size, kind) {
+  const box = el('div', 'live-pulse-box');
+  box.append(el('span', 'live-ring'), el('span', 'live-wave'));
+  const d = Math.max(18, Math.round(size + 8));
+  box.style.width = box.style.height = `${d}px`;
+  const icon = L.divIcon({ html: box, className: `live-pulse live-${kind}`, iconSize: [d, d] });
+  return L.marker([lat, lon], { icon, interactive: false, keyboard: false, zIndexOffset: 1000 });
+}
+
+function clusterIcon(c) {
+  const size = clusterSize(c);
   const box = el('div', 'cluster');
-  box.appendChild(el('span', 'cluster-count', String(p.point_count)));
-  if (p.killed > 0) box.appendChild(el('span', 'cluster-killed', `${p.killed} killed`));
+  box.appendChild(el('span', 'cluster-count', String(c.count)));
+  if (c.killed > 0) box.appendChild(el('span', 'cluster-killed', `${c.killed} killed`));
   box.style.width = box.style.height = `${size}px`;
   return L.divIcon({ html: box, className: 'cluster-icon', iconSize: [size, size] });
 }

@@ -152,5 +152,6 @@ export function createTimeline(canvas, playButton, { onBrush }) {
       draw();
     },
     brush: () => brush,
+    domain: () => [first, last],
   };
 }
