@@ -22,6 +22,7 @@ from khronika.ingest_run import ingest
 from khronika.linking import Linker, corrections
 from khronika.records import Report
 from khronika.serving import app as app_module
+from khronika.serving import stream
 from khronika.store import EventFilter, Store
 from test_serve import free_port
 
@@ -167,6 +168,12 @@ def test_a_full_relink_asks_the_client_to_reload(base: str, db: Path) -> None:
             Linker(store).relink_all()
             store._conn.commit()
         assert until(messages, lambda m: m[1] == "reset")[-1][2] == {}
+
+
+def test_a_browser_reconnecting_resumes_after_its_last_event_not_its_first_url() -> None:
+    assert stream.start_of(after=5, last_event_id="42") == 42
+    assert stream.start_of(after=5, last_event_id=None) == 5
+    assert stream.start_of(after=None, last_event_id="not a number") is None
 
 
 def test_bad_stream_arguments_are_named(base: str) -> None:

@@ -41,13 +41,11 @@ class _Message:
 
 
 def start_of(after: int | None, last_event_id: str | None) -> int | None:
-    """Where a stream starts: ``after`` if given, else the browser's ``Last-Event-ID``, else
-    None (from now on)."""
-    if after is not None:
-        return after
+    """Where a stream starts: after the browser's ``Last-Event-ID`` when it reconnects (its
+    URL still carries the first ``after``), else ``after``, else None (from now on)."""
     if last_event_id and last_event_id.strip().isdigit():
         return int(last_event_id.strip())
-    return None
+    return after
 
 
 def _now(stores: Stores) -> int:
