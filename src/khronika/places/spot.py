@@ -245,9 +245,15 @@ def _longest_match(
             span = PlaceSpan(first.start, end, surface, candidates, hint, preposition)
             kind_word = length < run and tokens[index + length].text.lower() in place_words().kinds
             return span, length + 1 if kind_word else length  # "Ilovaysk Town": Town is read
-        if length == run and run > 1 and last.text.lower() not in place_words().kinds:
+        if (
+            length == run
+            and run > 1
+            and last.text.lower() not in place_words().kinds
+            and not _person_within(tokens, index, run, places)
+        ):
             # A whole unknown name the text marks as a place beats a known part of it (not
-            # when its last word is a kind: "Ilovaysk Town" is Ilovaysk).
+            # when its last word is a kind: "Ilovaysk Town" is Ilovaysk; nor when a person's
+            # name follows the place: "міста Скадовськ Олександра Яковлєва").
             unknown = _unknown_place(text, tokens, index, run, places)
             if unknown[0] is not None:
                 return unknown
@@ -363,6 +369,17 @@ def _is_personal_name(tokens: list[_Token], index: int, places: Gazetteer) -> bo
     if key in places.stopwords:
         return False
     return not places.admin1_lookup(word) and places.country_by_key(key) is None
+
+
+def _person_within(tokens: list[_Token], index: int, run: int, places: Gazetteer) -> bool:
+    """Whether a given name starts somewhere after the first word of a capitalized run."""
+    for token in tokens[index + 1 : index + run]:
+        word = token.text
+        if word.isascii() and name_key(word) in places.first_names:
+            return True
+        if not word.isascii() and is_given_name(word):
+            return True
+    return False
 
 
 def _looks_like_abbreviation(surface: str, text: str, start: int) -> bool:
