@@ -230,6 +230,38 @@ def test_the_war_told_in_a_relative_clause_belongs_to_the_word_before_it(gaz: Ga
     assert not any("war-wide" in r for r in event.confidence_reasons)
 
 
+@pytest.mark.parametrize(
+    ("language", "obituary", "report"),
+    [
+        (
+            "en",
+            "Died a defender of Kharkiv with the call sign Lynx. He went to the front in the "
+            "first days of the war. He was only 24 years old.",
+            "A Ukrainian soldier died in Kharkiv on Monday, the regional governor said.",
+        ),
+        (
+            "uk",
+            "Загинув захисник Харкова з позивним «Рись». Він пішов на фронт у перші дні війни. "
+            "Йому було лише 24 роки.",
+            "У понеділок у Харкові загинув український військовий, повідомив голова ОВА.",
+        ),
+        (
+            "ru",
+            "Погиб защитник Харькова с позывным «Рысь». Он ушёл на фронт в первые дни войны. "
+            "Ему было всего 24 года.",
+            "В понедельник в Харькове погиб украинский военный, сообщил глава ОВА.",
+        ),
+    ],
+)
+def test_a_death_in_a_life_told_is_a_candidate_a_death_reported_is_an_event(
+    language: str, obituary: str, report: str, gaz: Gazetteer
+) -> None:
+    told = extract(obituary, gaz, language, day=8)
+    assert told.events == []
+    assert any("a life told" in r for e in told.candidates for r in e.confidence_reasons)
+    assert extract(report, gaz, language, day=8).events
+
+
 def test_every_step_of_a_confidence_is_a_reason_and_the_sum_is_the_value() -> None:
     pack = load_pack("en")
     text = "Russian troops shelled Kupiansk on Monday."

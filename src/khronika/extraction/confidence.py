@@ -53,6 +53,9 @@ _VICTIM_REACH = 40  # characters between a person noun and a death or injury wor
 _DATED = (0.05, "gives its own date")
 _COUNTED = (0.05, "counts weapons used")
 _TARGET = (0.05, "names what was hit")
+# "Died defender of Mariupol ... She went to the front ... was only 27": a life told, and a
+# death in it with no attack, weapon, count or target named.
+_OBITUARY = (-0.35, "a death in a life told, no attack named")
 _MOOD = {
     "unreal": (-0.35, "wanted, planned, supplied or possible, not done"),
     "demand": (-0.35, "asked, called or demanded, not done"),
@@ -122,6 +125,8 @@ def score(text: str, signals: Signals, pack: LanguagePack) -> Confidence:
         add(_COUNTED)
     if signals.targets:
         add(_TARGET)
+    if cues["biography"].search(text) and _harm_only(signals, pack):
+        add(_OBITUARY)
     chosen = signals.chosen_sentence
     moods_in_chosen = chosen is not None and any(_found(cues[k], text, *chosen) for k in _MOOD)
     factual = moods_in_chosen and any(  # asked only when a mood could hold through the chosen
@@ -149,6 +154,16 @@ def score(text: str, signals: Signals, pack: LanguagePack) -> Confidence:
 # No single strike in this war launched this many weapons or killed this many: such a count
 # is a campaign's or the war's ("more than 900 missiles", "nearly 17,000 soldiers killed").
 WAR_SCALE_COUNT = 1000
+
+
+def _harm_only(signals: Signals, pack: LanguagePack) -> bool:
+    """Whether a death or injury word is all the mention has to go on."""
+    if signals.victims or signals.counted_weapons or signals.targets:
+        return False
+    words = signals.trigger_texts
+    return bool(words) and all(
+        pack.killed.fullmatch(word) or pack.injured.fullmatch(word) for word in words
+    )
 
 
 def _superlative(text: str, cues: dict[str, re.Pattern[str]], signals: Signals) -> bool:
