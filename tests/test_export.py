@@ -182,5 +182,7 @@ def test_write_dispatches_and_rejects_unknown_formats() -> None:
     out = io.StringIO()
     export.write(sample_events(), "jsonl", out)
     assert len(out.getvalue().splitlines()) == 3
-    with pytest.raises(ValueError, match="parquet"):
+    with pytest.raises(ValueError, match="xlsx"):
+        export.write([], "xlsx", io.StringIO())
+    with pytest.raises(TypeError, match="binary"):
         export.write([], "parquet", io.StringIO())

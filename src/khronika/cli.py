@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, NoReturn, TextIO, TypeVar
+from typing import IO, Any, NoReturn, TypeVar
 
 from tqdm import tqdm
 
@@ -443,12 +443,23 @@ def _event_filter(args: argparse.Namespace) -> EventFilter:
 
 
 @contextmanager
-def _output(path: str | None, csv_like: bool) -> Iterator[TextIO]:
-    if path is None:
+def _output(path: str | None, fmt: str) -> Iterator[IO[Any]]:
+    """Where ``fmt`` goes: FILE, else stdout (binary formats only when it is not a terminal)."""
+    binary = fmt in export.BINARY_FORMATS
+    if path is None and not binary:
         yield sys.stdout
         return
+    if path is None:
+        if sys.stdout.isatty():
+            raise UsageError(f"--format {fmt} is binary: give --output FILE or redirect stdout")
+        sys.stdout.flush()  # what was printed as text goes first
+        yield sys.stdout.buffer
+        return
+    newline = "" if fmt in export.CSV_FORMATS else None
     try:
-        with open(path, "w", encoding="utf-8", newline="" if csv_like else None) as handle:
+        with (
+            open(path, "wb") if binary else open(path, "w", encoding="utf-8", newline=newline)
+        ) as handle:
             yield handle
     except OSError as err:
         raise CommandError(f"argument --output: cannot write {path!r}: {err.strerror}") from None
@@ -459,9 +470,15 @@ def _events(args: argparse.Namespace) -> int:
     write them; --mentions gives each report's own mentions instead."""
     filters = _event_filter(args)
     with Store(default_db_path(args.db), create=False) as store:
-        events = store.query_mentions(filters) if args.mentions else store.query_events(filters)
-    with _output(args.output, args.format in ("csv", "acled")) as out:
-        export.write(events, args.format, out)
+        # Linked events are read as they are written out, so a large export is never all in memory.
+        events = store.query_mentions(filters) if args.mentions else store.iter_events(filters)
+
+        def report(report_id: str) -> Report | None:
+            stored = store.get_report(report_id)
+            return stored.report if stored else None
+
+        with _output(args.output, args.format) as out:
+            export.write(events, args.format, out, reports=report)
     return 0
 
 

