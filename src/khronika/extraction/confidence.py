@@ -125,7 +125,7 @@ def score(text: str, signals: Signals, pack: LanguagePack) -> Confidence:
         add(_COUNTED)
     if signals.targets:
         add(_TARGET)
-    if cues["biography"].search(text) and _harm_only(signals, pack):
+    if cues["biography"].search(text) and _one_death_only(signals, pack):
         add(_OBITUARY)
     chosen = signals.chosen_sentence
     moods_in_chosen = chosen is not None and any(_found(cues[k], text, *chosen) for k in _MOOD)
@@ -156,9 +156,9 @@ def score(text: str, signals: Signals, pack: LanguagePack) -> Confidence:
 WAR_SCALE_COUNT = 1000
 
 
-def _harm_only(signals: Signals, pack: LanguagePack) -> bool:
-    """Whether a death or injury word is all the mention has to go on."""
-    if signals.victims or signals.counted_weapons or signals.targets:
+def _one_death_only(signals: Signals, pack: LanguagePack) -> bool:
+    """Whether a death or injury word, of one person at most, is all the mention has."""
+    if signals.largest_count > 1 or signals.counted_weapons or signals.targets:
         return False
     words = signals.trigger_texts
     return bool(words) and all(

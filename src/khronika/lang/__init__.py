@@ -432,6 +432,7 @@ class PlaceWords:
     cues: frozenset[str]  # prepositions and words for a settlement before its name
     admin1_after: frozenset[str]  # "region", "області"
     district_after: frozenset[str]  # "district", "районі"
+    district_adjective: tuple[tuple[str, str], ...]  # ("ka", "skyi"): Solomianka -> Solomianskyi
     village_before: frozenset[str]  # "село (Мирне)"
     village_of: frozenset[str]  # "the village of (X)"
     village_after: frozenset[str]  # "(X) village"; Ukrainian and Russian put the word first
@@ -458,6 +459,9 @@ def place_words() -> PlaceWords:
         cues=union("prepositions") | union("settlement_before"),
         admin1_after=union("admin1_after"),
         district_after=union("district_after"),
+        district_adjective=tuple(
+            sorted(tuple(rule.split(">", 1)) for rule in union("district_adjective"))  # type: ignore[misc]
+        ),
         village_before=union("village_before"),
         village_of=union("village_of"),
         village_after=union("village_after"),

@@ -300,6 +300,10 @@ def _candidates(
         found.extend(settlements)
     if hint == "district":
         found.extend(places.admin2_lookup(surface))
+        if surface.isascii() and not any(
+            c.kind == "city_district" or c.population >= _CITY_NOT_DISTRICT for c in found
+        ):  # "one of Kyiv's districts" is Kyiv, not Kharkiv's Kyivskyi district
+            found.extend(_district_by_short_name(surface, places))
     found.extend(admin1)
     country = places.country_by_key(key)
     if country is not None:
@@ -313,6 +317,23 @@ def _candidates(
         # both merged in 2020) still names its centre town: an anchor for the places in it.
         return (tuple(places.raion_lookup(surface)) or None), "district"
     return (tuple(found), hint) if found else (None, None)
+
+
+_CITY_NOT_DISTRICT = 100_000
+
+
+def _district_by_short_name(surface: str, places: Gazetteer) -> list[Candidate]:
+    """A city's district called by its short name ("the Podil district", "Saltivka
+    district"): the city districts whose adjective the pack's endings make of it."""
+    found: dict[str, Candidate] = {}
+    for strip, add in place_words().district_adjective:
+        if strip and not surface.endswith(strip):
+            continue
+        adjective = (surface[: -len(strip)] if strip else surface) + add
+        for candidate in places.lookup(adjective):
+            if candidate.kind == "city_district":
+                found.setdefault(candidate.id, candidate)
+    return list(found.values())
 
 
 def _respellings(
