@@ -12,8 +12,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 
@@ -28,7 +26,7 @@ from test_stream import base  # noqa: F401
 
 # Debian's Chromium (installed when missing), its flags, and the page's ``Visit`` (the page, with
 # what must stay empty: requests to other hosts, console errors, CSP violations).
-from test_web_page import CHROMIUM_ARGS, Visit, chromium  # noqa: F401
+from test_web_page import CHROMIUM_ARGS, Visit, chromium, watched  # noqa: F401
 
 LIVE_SECONDS = 5.0
 REPORT_ID = "live-page:vinnytsia-1"
@@ -41,38 +39,18 @@ STRIKE = (
 
 @contextmanager
 def _visiting(executable: str, url: str) -> Iterator[Visit]:
-    """A browser of our own and one context on the page, watched as test_web_page's ``visit``
-    fixture watches it (the minimum of that fixture, copied: it takes test_web_page's
-    session-wide ``browser``, and a second sync Playwright cannot start in the thread where
-    that one runs, so this test drives its own in a thread of its own, see ``_own_thread``)."""
+    """A browser of our own, watched as test_web_page's ``visit`` fixture watches its page
+    (``watched``): that fixture takes test_web_page's session-wide ``browser``, and a second
+    sync Playwright cannot start in the thread where that one runs, so this test drives its own
+    in a thread of its own, see ``_own_thread``."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 850})
-        page = context.new_page()
-        seen = Visit(page, url)
-
-        def route(route: Any) -> None:
-            host = urlsplit(route.request.url).hostname
-            if host == "127.0.0.1" or route.request.url.startswith("data:"):
-                route.continue_()
-            else:
-                seen.outside.append(route.request.url)
-                route.abort()
-
-        context.route("**/*", route)
-        page.on("console", lambda m: seen.errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: seen.errors.append(str(e)))
-        page.add_init_script(
-            "window.__cspViolations = [];"
-            "document.addEventListener('securitypolicyviolation',"
-            " e => window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));"
-        )
         try:
-            yield seen
+            with watched(browser, url) as seen:
+                yield seen
         finally:
-            context.close()
             browser.close()
 
 

@@ -13,6 +13,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -165,11 +166,13 @@ class Visit:
         assert violations == [], f"CSP violations: {violations}"
 
 
-@pytest.fixture
-def visit(browser: Any, site: str) -> Iterator[Visit]:
+@contextmanager
+def watched(browser: Any, url: str) -> Iterator[Visit]:
+    """One context on ``url`` in ``browser`` whose requests to other hosts are refused and
+    recorded, with its console errors and CSP violations (``Visit.assert_clean``)."""
     context = browser.new_context(viewport={"width": 1400, "height": 850})
     page = context.new_page()
-    seen = Visit(page, site)
+    seen = Visit(page, url)
 
     def route(route: Any) -> None:
         host = urlsplit(route.request.url).hostname
@@ -187,8 +190,16 @@ def visit(browser: Any, site: str) -> Iterator[Visit]:
         "document.addEventListener('securitypolicyviolation',"
         " e => window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));"
     )
-    yield seen
-    context.close()
+    try:
+        yield seen
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def visit(browser: Any, site: str) -> Iterator[Visit]:
+    with watched(browser, site) as seen:
+        yield seen
 
 
 def _points(site: str, **params: str) -> list[list[Any]]:
