@@ -214,19 +214,24 @@ def main() -> int:
     return 0
 
 
+def wait_for_server(client: httpx.Client, seconds: float) -> None:
+    """Until ``khronika serve`` (started by the caller) answers on the client's base URL."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            client.get("/api/stats", params={"since": "2999-01-01"})
+            return
+        except httpx.TransportError:
+            if time.monotonic() > deadline:
+                raise SystemExit("benchmark: the server did not start") from None
+            time.sleep(0.1)
+
+
 def _run(port: int, requests: int) -> dict[str, dict[str, float]]:
     base = f"http://127.0.0.1:{port}"
     # Asks for gzip, as browsers do; the table gives both the decoded and the wire size.
     with httpx.Client(base_url=base, timeout=60, headers={"Accept-Encoding": "gzip"}) as client:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                client.get("/api/stats", params={"since": "2999-01-01"})
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline:
-                    raise SystemExit("benchmark: the server did not start") from None
-                time.sleep(0.1)
+        wait_for_server(client, 60)
         return {name: _measure(client, path, params, requests) for name, path, params in SCENARIOS}
 
 

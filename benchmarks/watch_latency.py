@@ -16,7 +16,6 @@ import json
 import os
 import random
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -31,18 +30,13 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
+from serving import free_port, wait_for_server  # noqa: E402
+
 from watch_site import Item, rss, serving  # noqa: E402
 from watch_trials import CITIES  # noqa: E402
 
 KHRONIKA = Path(sys.executable).parent / "khronika"
 TARGET_SECONDS = 2.0
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def _listen(base: str, arrivals: Queue[tuple[float, dict[str, object]]]) -> None:
@@ -103,7 +97,7 @@ def main() -> int:
                 )
             )
             time.sleep(2)  # the store exists once the first polls are kept
-            port = _free_port()
+            port = free_port()
             processes.append(
                 subprocess.Popen(
                     [str(KHRONIKA), "serve", "--db", str(db), "--port", str(port)],
@@ -112,15 +106,8 @@ def main() -> int:
                 )
             )
             base = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    httpx.get(f"{base}/api/stats", timeout=2)
-                    break
-                except httpx.TransportError:
-                    if time.monotonic() > deadline:
-                        raise SystemExit("benchmark: the server did not start") from None
-                    time.sleep(0.1)
+            with httpx.Client(base_url=base, timeout=2) as client:
+                wait_for_server(client, 30)
             arrivals: Queue[tuple[float, dict[str, object]]] = Queue()
             threading.Thread(target=_listen, args=(base, arrivals), daemon=True).start()
             time.sleep(1)
