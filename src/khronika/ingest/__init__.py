@@ -23,7 +23,7 @@ from khronika.ingest.text import read_text
 from khronika.ingest.webpage import read_html
 from khronika.records import Report
 
-__all__ = ["FORMATS", "ReadError", "ReadOptions", "read_bytes", "read_paths"]
+__all__ = ["FORMATS", "ReadError", "ReadOptions", "read_bytes", "read_paths", "walk_files"]
 
 READERS: dict[str, Reader] = {
     "text": read_text,
@@ -118,7 +118,16 @@ def _read_path(path: Path, options: ReadOptions) -> Iterator[Report | ReadError]
 
 
 def _read_directory(directory: Path, options: ReadOptions) -> Iterator[Report | ReadError]:
-    """Entries in name order, depth first; hidden ones and links to directories skipped."""
+    for item in walk_files(directory):
+        if isinstance(item, ReadError):
+            yield item
+        else:
+            yield from _read_path(item, options)
+
+
+def walk_files(directory: Path) -> Iterator[Path | ReadError]:
+    """What is not a directory under ``directory``, in name order, depth first; hidden entries
+    and links to directories skipped; a directory that cannot be listed is one ReadError."""
     try:
         with os.scandir(directory) as scan:
             entries = sorted(scan, key=lambda entry: entry.name)
@@ -130,9 +139,9 @@ def _read_directory(directory: Path, options: ReadOptions) -> Iterator[Report | 
             continue
         path = Path(entry.path)
         if entry.is_dir(follow_symlinks=False):
-            yield from _read_directory(path, options)
+            yield from walk_files(path)
         elif not entry.is_dir():
-            yield from _read_path(path, options)
+            yield path
 
 
 def _read_stdin(options: ReadOptions) -> Iterator[Report | ReadError]:

@@ -6,14 +6,14 @@ the raw bodies and the reports together in one transaction.
 from __future__ import annotations
 
 import hashlib
-import os
+import stat
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from khronika.ingest import ReadError, ReadOptions, read_bytes
+from khronika.ingest import ReadError, ReadOptions, read_bytes, walk_files
 from khronika.records import Report
 from khronika.store import SourceState
 from khronika.watch.config import SourceConfig
@@ -187,12 +187,17 @@ def _scan_folder(result: PollResult, known: dict[str, str]) -> None:
         _failed(result, f"{root}: not a directory (moved or removed?)", None)
         return
     settled = time.time() - SETTLE_SECONDS
-    for path in _files(root, result.errors):
+    for path in walk_files(root):
+        if isinstance(path, ReadError):
+            result.errors.append(str(path))
+            continue
         try:
             info = path.stat()
         except OSError as error:
             result.errors.append(f"{path}: cannot access: {error.strerror or error}")
             continue
+        if not stat.S_ISREG(info.st_mode):
+            continue  # a socket or a pipe is no report (ingest says so; a watch waits)
         key = str(path.relative_to(root))
         signature = f"{info.st_size}:{info.st_mtime_ns}"
         before = known.get(key, "")
@@ -210,19 +215,3 @@ def _scan_folder(result: PollResult, known: dict[str, str]) -> None:
         _add(result, read_bytes(data, str(path), _options(result.source, None)))
     result.state.errors, result.state.last_error = 0, None
     result.state.last_ok = result.state.last_fetch
-
-
-def _files(folder: Path, errors: list[str]) -> Iterator[Path]:
-    try:
-        with os.scandir(folder) as scan:
-            entries = sorted(scan, key=lambda entry: entry.name)
-    except OSError as error:
-        errors.append(f"{folder}: cannot list directory: {error.strerror or error}")
-        return
-    for entry in entries:
-        if entry.name.startswith("."):
-            continue
-        if entry.is_dir(follow_symlinks=False):
-            yield from _files(Path(entry.path), errors)
-        elif entry.is_file():
-            yield Path(entry.path)
