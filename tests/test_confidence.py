@@ -272,7 +272,7 @@ def test_every_step_of_a_confidence_is_a_reason_and_the_sum_is_the_value() -> No
         dated=True,
         counted_weapons=False,
         targets=False,
-        trigger_texts=["shelled"],
+        trigger_spans=[(text.index("shelled"), text.index("shelled") + len("shelled"))],
         trigger_sentences=[(0, len(text))],
         chosen_sentence=(0, len(text)),
     )

@@ -74,7 +74,6 @@ class Signals:
     dated: bool
     counted_weapons: bool
     targets: bool
-    trigger_texts: list[str] = field(default_factory=list)  # as matched, for their tense
     trigger_spans: list[tuple[int, int]] = field(default_factory=list)  # (start, end) of each
     trigger_sentences: list[tuple[int, int]] = field(default_factory=list)  # (start, end)
     chosen_sentence: tuple[int, int] | None = None  # the sentence of the trigger that typed it
@@ -110,7 +109,8 @@ def score(text: str, signals: Signals, pack: LanguagePack) -> Confidence:
     add(_SPECIFIC if signals.specific else _GENERIC)
     cues = pack.confidence
     sentences = signals.trigger_sentences
-    past = any(cues["past_trigger"].fullmatch(t) for t in signals.trigger_texts)
+    words = [text[start:end] for start, end in signals.trigger_spans]  # as matched
+    past = any(cues["past_trigger"].fullmatch(word) for word in words)
     if past or any(_found(cues["happened"], text, s, e) for s, e in sentences):
         add(_HAPPENED)
     elif not signals.victims:
@@ -125,7 +125,7 @@ def score(text: str, signals: Signals, pack: LanguagePack) -> Confidence:
         add(_COUNTED)
     if signals.targets:
         add(_TARGET)
-    if cues["biography"].search(text) and _one_death_only(signals, pack):
+    if _one_death_only(signals, words, pack) and cues["biography"].search(text):
         add(_OBITUARY)
     chosen = signals.chosen_sentence
     moods_in_chosen = chosen is not None and any(_found(cues[k], text, *chosen) for k in _MOOD)
@@ -156,11 +156,11 @@ def score(text: str, signals: Signals, pack: LanguagePack) -> Confidence:
 WAR_SCALE_COUNT = 1000
 
 
-def _one_death_only(signals: Signals, pack: LanguagePack) -> bool:
-    """Whether a death or injury word, of one person at most, is all the mention has."""
+def _one_death_only(signals: Signals, words: list[str], pack: LanguagePack) -> bool:
+    """Whether a death or injury word (``words``: the triggers as matched), of one person at
+    most, is all the mention has."""
     if signals.largest_count > 1 or signals.counted_weapons or signals.targets:
         return False
-    words = signals.trigger_texts
     return bool(words) and all(
         pack.killed.fullmatch(word) or pack.injured.fullmatch(word) for word in words
     )

@@ -153,7 +153,6 @@ class MentionFields:
         return Signals(
             anchor=_anchor(place, frame, self.text, self.pack),
             sub_event_type=sub_event_type,
-            trigger_texts=[self.text[t.start : t.end] for t in frame.triggers],
             trigger_spans=[(t.start, t.end) for t in frame.triggers],
             specific=not chosen.trigger.generic,
             victims=any(f.value for f in figures),
