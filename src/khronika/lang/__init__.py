@@ -460,7 +460,10 @@ def place_words() -> PlaceWords:
         admin1_after=union("admin1_after"),
         district_after=union("district_after"),
         district_adjective=tuple(
-            sorted(tuple(rule.split(">", 1)) for rule in union("district_adjective"))  # type: ignore[misc]
+            sorted(
+                (strip, add)
+                for strip, _, add in (rule.partition(">") for rule in union("district_adjective"))
+            )
         ),
         village_before=union("village_before"),
         village_of=union("village_of"),
