@@ -48,10 +48,13 @@ class PollResult:
 
 
 def now_iso() -> str:
+    """Now, to the second: when a source was fetched or an item seen."""
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
-def later(seconds: float) -> str:
+def later(seconds: float = 0.0) -> str:
+    """``seconds`` from now (now by default) to the millisecond, the form of ``next_poll``
+    that the scheduler compares as text."""
     moment = datetime.now(UTC) + timedelta(seconds=seconds)
     return moment.isoformat(timespec="milliseconds")
 

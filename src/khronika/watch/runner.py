@@ -18,7 +18,6 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 
 from khronika.ingest_run import Extractor, extract_pending
 from khronika.store import SourceState, Store
@@ -142,12 +141,12 @@ class Watcher:
 
     def _pollable(self, state: SourceState, once: bool) -> bool:
         # In backoff, even --once leaves a source alone: cron must not hammer a failing host.
-        backoff = bool(once and state.errors and (state.next_poll or "") > _utc_now())
+        backoff = bool(once and state.errors and (state.next_poll or "") > later())
         return not state.paused and not backoff
 
     def _due(self, only: set[str] | None, inflight: dict[Future[PollResult], str]) -> list[str]:
         busy = set(inflight.values())
-        now = _utc_now()
+        now = later()
         return [
             sid
             for sid, state in self.states.items()
@@ -177,13 +176,11 @@ class Watcher:
                 for report in result.reports:
                     counts[self.store.store_report(report)] += 1
                 fresh = counts["new"] + counts["revised"]
+                seen = state.last_fetch or now_iso()
                 for raw in result.raws if fresh else ():
-                    fetched = state.last_fetch or now_iso()
-                    self.store.add_fetch(
-                        sid, raw.url, fetched, raw.status, raw.content_type, raw.body
-                    )
+                    self.store.add_fetch(sid, raw.url, seen, raw.status, raw.content_type, raw.body)
                 for key, digest in result.items.items():
-                    self.store.save_source_item(sid, key, digest, now_iso())
+                    self.store.save_source_item(sid, key, digest, seen)
                 state.items += fresh
                 if fresh:
                     state.last_new = state.last_fetch
@@ -237,7 +234,3 @@ class Watcher:
             self.summary.note(error)
             self.log(error)
         return left
-
-
-def _utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
