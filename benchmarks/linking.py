@@ -232,12 +232,12 @@ def one_report_at_scale(stored: int, probes: int, live: bool) -> dict[str, Any]:
     from khronika.linking import Linker, event_id_for
     from khronika.linking.features import mention_features, own_box
     from khronika.store import Store
+    from khronika.store.core import mention_id, sort_key
     from khronika.store.links import event_columns
-    from khronika.store.sqlite import mention_id, sort_key
 
     rng, places = random.Random(2), _places()
     with tempfile.TemporaryDirectory() as workdir, Store(Path(workdir) / "s.db") as store:
-        conn = store._conn  # bulk load: the public path would take an hour for a million
+        conn = store._db  # bulk load: the public path would take an hour for a million
         start = time.perf_counter()
         number = 0
         while number < stored:

@@ -73,7 +73,7 @@ def build_store(
 def _jittered(
     seed: dict[str, Any], number: int, rng: random.Random, degrees: float
 ) -> tuple[dict[str, Any], str]:
-    from khronika.store.sqlite import sort_key
+    from khronika.store.core import sort_key
 
     event = json.loads(json.dumps(seed))
     event["id"] = f"ev-bench-{number:07d}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
 
@@ -100,8 +100,8 @@ def mention(
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with Store(tmp_path / "k.db") as opened:
+def store(store_location: str | Path) -> Iterator[Store]:
+    with Store(store_location) as opened:
         yield opened
 
 
@@ -241,7 +241,7 @@ STREAM = [
 ]
 
 
-def _ingest_stream(path: Path, order: tuple[int, ...]) -> dict[str, list[str]]:
+def _ingest_stream(path: str | Path, order: tuple[int, ...]) -> dict[str, list[str]]:
     with Store(path) as opened:
         for index in order:
             rid, at, where, districts, injured = STREAM[index]
@@ -255,19 +255,22 @@ def _ingest_stream(path: Path, order: tuple[int, ...]) -> dict[str, list[str]]:
 
 
 def test_any_order_of_arrival_and_a_full_relink_give_the_same_events_and_ids(
-    tmp_path: Path,
+    new_location: Callable[[], str | Path],
 ) -> None:
-    expected = _ingest_stream(tmp_path / "first.db", tuple(range(len(STREAM))))
-    for number, order in enumerate(itertools.islice(itertools.permutations(range(6)), 0, 720, 97)):
-        assert _ingest_stream(tmp_path / f"{number}.db", order) == expected, order
-    with Store(tmp_path / "first.db") as opened:
+    first = new_location()
+    expected = _ingest_stream(first, tuple(range(len(STREAM))))
+    for order in itertools.islice(itertools.permutations(range(6)), 0, 720, 97):
+        assert _ingest_stream(new_location(), order) == expected, order
+    with Store(first) as opened:
         Linker(opened).relink_all()
         assert {e["id"]: e["mention_ids"] for e in events_of(opened)} == expected
 
 
-def test_a_batch_of_updates_gives_the_events_of_one_update_at_a_time(tmp_path: Path) -> None:
-    expected = _ingest_stream(tmp_path / "one.db", tuple(range(len(STREAM))))
-    with Store(tmp_path / "batch.db") as opened:
+def test_a_batch_of_updates_gives_the_events_of_one_update_at_a_time(
+    new_location: Callable[[], str | Path],
+) -> None:
+    expected = _ingest_stream(new_location(), tuple(range(len(STREAM))))
+    with Store(new_location()) as opened:
         linker = Linker(opened)
         with opened.transaction(), linker.batch():
             for rid, at, where, districts, injured in reversed(STREAM):
@@ -383,8 +386,10 @@ def test_a_version_1_store_keeps_its_reports_and_extracts_them_again(tmp_path: P
         assert opened.revisions("r-1")[0]["text"] == "Kharkiv was shelled."
 
 
-def test_cli_link_merge_split_and_show(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    db = tmp_path / "k.db"
+def test_cli_link_merge_split_and_show(
+    store_location: str | Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = store_location
     with Store(db) as opened:
         put(opened, report("a", "x", "2026-03-04T09:00"), mention("a", "Kharkiv", injured=3))
         put(opened, report("b", "y", "2026-03-04T10:00"), mention("b", "Kharkiv", injured=5))

@@ -191,8 +191,8 @@ def test_etag_and_if_none_match(client: TestClient, db: Path) -> None:
     before = client.get("/api/stats").headers["etag"]
     with Store(db) as store:
         victim = store.query_events()[0]["id"]
-        store.delete_event(victim)
-        store._conn.commit()
+        with store.transaction():
+            store.delete_event(victim)
     assert client.get("/api/stats", headers={"If-None-Match": before}).status_code == 200
 
 
@@ -467,7 +467,8 @@ def test_a_missing_database_is_refused(tmp_path: Path) -> None:
         create(tmp_path / "absent.db")
 
 
-def test_a_version_2_store_gets_its_text_index_and_place_columns(db: Path) -> None:
+def test_a_version_2_store_gets_its_text_index_and_place_columns(sqlite_db: Path) -> None:
+    db = sqlite_db
     connection = sqlite3.connect(db)
     connection.executescript(
         """

@@ -118,8 +118,8 @@ def make_event(
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with Store(tmp_path / "k.db") as opened:
+def store(store_location: str | Path) -> Iterator[Store]:
+    with Store(store_location) as opened:
         yield opened
 
 

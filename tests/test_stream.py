@@ -143,7 +143,6 @@ def test_a_new_report_reaches_an_open_stream_and_a_merge_drops_the_old_event(
                 e["id"] for e in store.query_events(EventFilter(limit=5)) if e["id"] != event_id
             )
             corrections.merge(store, [other, event_id], "one strike after all")
-            store._conn.commit()
         [dropped] = [m for m in until(messages, lambda m: m[1] == "drop") if m[1] == "drop"]
         assert dropped[2] == {"id": event_id, "change": "removed", "to": other}
 
@@ -166,7 +165,6 @@ def test_a_full_relink_asks_the_client_to_reload(base: str, db: Path) -> None:
     with listening(base, params={"after": seq}) as messages:
         with Store(db) as store:
             Linker(store).relink_all()
-            store._conn.commit()
         assert until(messages, lambda m: m[1] == "reset")[-1][2] == {}
 
 

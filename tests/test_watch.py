@@ -69,7 +69,7 @@ def write_config(folder: Path, *sources: str, settings: str = "") -> Path:
     return path
 
 
-def run_once(config: Path, db: Path) -> WatchSummary:
+def run_once(config: Path, db: str | Path) -> WatchSummary:
     lines: list[str] = []
     with Store(db) as store:
         summary = Watcher(load_config(config), store, log=lines.append).run(once=True)
@@ -82,10 +82,10 @@ def feed_source(site: Site, path: str = "/feed.xml", sid: str = "wire") -> str:
 
 
 def test_a_feed_is_read_once_then_answers_304_and_a_new_item_is_new(
-    site: Site, tmp_path: Path
+    site: Site, tmp_path: Path, store_location: str | Path
 ) -> None:
     site.pages["/feed.xml"] = rss(items(3))
-    config, db = write_config(tmp_path, feed_source(site)), tmp_path / "k.db"
+    config, db = write_config(tmp_path, feed_source(site)), store_location
     first = run_once(config, db)
     assert (first.polled, first.new, first.failed) == (1, 3, 0), first.errors
     assert first.mentions >= 3
@@ -113,7 +113,7 @@ def test_a_feed_is_read_once_then_answers_304_and_a_new_item_is_new(
 
 
 def test_a_poller_that_raises_backs_off_instead_of_stopping_the_watch(
-    site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store_location: str | Path
 ) -> None:
     site.pages["/feed.xml"] = rss(items(1))
     config = write_config(tmp_path, feed_source(site), feed_source(site, "/other.xml", "other"))
@@ -122,7 +122,7 @@ def test_a_poller_that_raises_backs_off_instead_of_stopping_the_watch(
         raise RuntimeError("a bug")
 
     monkeypatch.setattr(runner_module, "poll", broken)
-    with Store(tmp_path / "k.db") as store:
+    with Store(store_location) as store:
         watcher = Watcher(load_config(config), store, log=lambda line: None)
         summary = watcher.run(once=True)
     assert (summary.polled, summary.failed) == (2, 2)
@@ -131,7 +131,7 @@ def test_a_poller_that_raises_backs_off_instead_of_stopping_the_watch(
 
 
 def test_failures_back_off_throttling_waits_a_move_is_kept_and_gone_pauses(
-    site: Site, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    site: Site, tmp_path: Path, capsys: pytest.CaptureFixture[str], store_location: str | Path
 ) -> None:
     site.pages["/busy.xml"] = Answer(b"slow down", 429, "text/plain", {"Retry-After": "120"})
     site.pages["/old.xml"] = Answer(b"", 301, "text/plain", {"Location": "/new.xml"})
@@ -144,7 +144,7 @@ def test_failures_back_off_throttling_waits_a_move_is_kept_and_gone_pauses(
         feed_source(site, "/gone.xml", "gone"),
         'id = "down"\nkind = "rss"\nurl = "http://127.0.0.1:9/feed.xml"\ninterval = 1',
     )
-    db = tmp_path / "k.db"
+    db = store_location
     summary = run_once(config, db)
     assert (summary.polled, summary.failed, summary.new) == (4, 3, 1)
     with Store(db) as store:
@@ -171,12 +171,12 @@ def test_failures_back_off_throttling_waits_a_move_is_kept_and_gone_pauses(
 
 
 def test_an_edited_channel_post_updates_its_event_and_keeps_both_figures(
-    site: Site, tmp_path: Path
+    site: Site, tmp_path: Path, store_location: str | Path
 ) -> None:
     posts = [(101, T0, EDITED_BEFORE), (102, T0 + timedelta(minutes=5), "Тривога триває.")]
     site.pages["/s/odesa_ova"] = channel_page("odesa_ova", "Одеська ОВА", posts)
     source = f'id = "ova"\nkind = "telegram"\nurl = "{site.url("/s/odesa_ova")}"\ninterval = 1'
-    config, db = write_config(tmp_path, source), tmp_path / "k.db"
+    config, db = write_config(tmp_path, source), store_location
     assert run_once(config, db).new == 2
     with Store(db) as store:
         [event] = store.query_events(EventFilter(q="Одесі"))
@@ -195,7 +195,9 @@ def test_an_edited_channel_post_updates_its_event_and_keeps_both_figures(
         assert len(store.revisions("telegram:odesa_ova:101")) == 2
 
 
-def test_a_page_source_reads_each_feed_entry_from_its_article(site: Site, tmp_path: Path) -> None:
+def test_a_page_source_reads_each_feed_entry_from_its_article(
+    site: Site, tmp_path: Path, store_location: str | Path
+) -> None:
     story = [STRIKES[0], "Rescuers searched the rubble until the morning."]
     site.pages["/a/1"] = article("Drone strike on Kharkiv", story, T0)
     site.pages["/a/2"] = Answer(b"broken", 500, "text/plain")
@@ -205,7 +207,7 @@ def test_a_page_source_reads_each_feed_entry_from_its_article(site: Site, tmp_pa
     ]
     site.pages["/news.xml"] = rss(listing)
     source = f'id = "site"\nkind = "page"\nurl = "{site.url("/news.xml")}"\ninterval = 1'
-    config, db = write_config(tmp_path, source), tmp_path / "k.db"
+    config, db = write_config(tmp_path, source), store_location
     summary = run_once(config, db)
     assert summary.new == 2 and any("kept the feed's text" in e for e in summary.errors)
     with Store(db) as store:
@@ -218,7 +220,7 @@ def test_a_page_source_reads_each_feed_entry_from_its_article(site: Site, tmp_pa
 
 
 def test_a_folder_source_reads_new_and_changed_files_once(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store_location: str | Path
 ) -> None:
     monkeypatch.setattr(poll_module, "SETTLE_SECONDS", 0.0)
     inbox = tmp_path / "inbox"
@@ -226,7 +228,7 @@ def test_a_folder_source_reads_new_and_changed_files_once(
     (inbox / "one.txt").write_text(f"date 2026-12-02\n{STRIKES[0]}", encoding="utf-8")
     (inbox / ".hidden.txt").write_text(STRIKES[1], encoding="utf-8")
     config = write_config(tmp_path, 'id = "inbox"\nkind = "folder"\npath = "inbox"\ninterval = 1')
-    db = tmp_path / "k.db"
+    db = store_location
     assert run_once(config, db).new == 1
     assert run_once(config, db).new == 0  # unchanged: not even read
     (inbox / "sub").mkdir()
@@ -242,12 +244,14 @@ def test_a_folder_source_reads_new_and_changed_files_once(
         assert set(store.source_items("inbox")) == {"one.txt", "sub/two.jsonl"}
 
 
-def test_a_file_still_being_written_waits_for_the_next_poll(tmp_path: Path) -> None:
+def test_a_file_still_being_written_waits_for_the_next_poll(
+    tmp_path: Path, store_location: str | Path
+) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     (inbox / "fresh.txt").write_text(STRIKES[0], encoding="utf-8")
     config = write_config(tmp_path, 'id = "inbox"\nkind = "folder"\npath = "inbox"\ninterval = 1')
-    assert run_once(config, tmp_path / "k.db").new == 0
+    assert run_once(config, store_location).new == 0
 
 
 @pytest.mark.parametrize(
@@ -285,10 +289,10 @@ def test_bad_configs_are_refused_naming_the_file_and_the_field(
 
 
 def test_the_cli_runs_once_with_a_summary_and_lists_reports_for_scripts(
-    site: Site, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    site: Site, tmp_path: Path, capsys: pytest.CaptureFixture[str], store_location: str | Path
 ) -> None:
     site.pages["/feed.xml"] = rss(items(2))
-    config, db = write_config(tmp_path, feed_source(site)), tmp_path / "k.db"
+    config, db = write_config(tmp_path, feed_source(site)), store_location
     assert main(["watch", str(config), "--db", str(db), "--once"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("watch: 1 polls (0 failed): 2 new, 0 revised, 0 unchanged reports")
@@ -303,13 +307,13 @@ def test_the_cli_runs_once_with_a_summary_and_lists_reports_for_scripts(
 
 
 def test_a_folder_of_telegram_desktop_exports_is_read_message_by_message(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store_location: str | Path
 ) -> None:
     monkeypatch.setattr(poll_module, "SETTLE_SECONDS", 0.0)
     inbox = tmp_path / "exports"
     shutil.copytree(EXAMPLES / "telegram", inbox / "channel")
     config = write_config(tmp_path, 'id = "tg"\nkind = "folder"\npath = "exports"\ninterval = 1')
-    db = tmp_path / "k.db"
+    db = store_location
     first = run_once(config, db)
     assert first.new > 1 and first.unreadable == 0, first.errors
     with Store(db) as store:
@@ -318,11 +322,11 @@ def test_a_folder_of_telegram_desktop_exports_is_read_message_by_message(
 
 
 def test_a_single_page_source_is_one_report_and_a_changed_page_a_revision(
-    site: Site, tmp_path: Path
+    site: Site, tmp_path: Path, store_location: str | Path
 ) -> None:
     site.pages["/live/kharkiv"] = article("Kharkiv live", [STRIKES[0]], T0)
     source = f'id = "blog"\nkind = "page"\nurl = "{site.url("/live/kharkiv")}"\ninterval = 1'
-    config, db = write_config(tmp_path, source), tmp_path / "k.db"
+    config, db = write_config(tmp_path, source), store_location
     assert run_once(config, db).new == 1
     site.pages["/live/kharkiv"] = article("Kharkiv live", [STRIKES[0], STRIKES[2]], T0)
     assert run_once(config, db).revised == 1

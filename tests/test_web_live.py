@@ -216,7 +216,6 @@ def test_a_merge_moves_the_open_panel_and_a_relink_reloads(
                     e["id"] for e in store.query_events(EventFilter(limit=5)) if e["id"] != event_id
                 )
                 assert corrections.merge(store, [other, event_id], "one strike after all") == other
-                store._conn.commit()
             merged = time.monotonic()
             _shown_within(visit, f"window.khronika.selection() === {before}", "one less", merged)
             _shown_within(visit, f"!{row}", "its row gone", merged)
@@ -232,7 +231,6 @@ def test_a_merge_moves_the_open_panel_and_a_relink_reloads(
             loads = visit.hooks("loads")
             with Store(db) as store:
                 Linker(store).relink_all()
-                store._conn.commit()
             _shown_within(
                 visit, f"window.khronika.loads > {loads}", "the points reloaded", time.monotonic()
             )

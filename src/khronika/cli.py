@@ -125,7 +125,10 @@ def _add_reading_options(parser: argparse.ArgumentParser) -> None:
 
 def _add_db_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--db", metavar="PATH", help="SQLite database (default: $KHRONIKA_DB, else khronika.db)"
+        "--db",
+        metavar="PATH|URL",
+        help="a SQLite file or a postgresql://user@host/db URL (default: $KHRONIKA_DB, "
+        "else khronika.db)",
     )
 
 

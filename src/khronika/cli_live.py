@@ -77,7 +77,7 @@ def _sources(args: argparse.Namespace) -> int:
         if args.resume:
             state = store.source_state(args.resume)
             if state is None:
-                raise ConfigError(f"no watched source {args.resume!r} in {store.path}")
+                raise ConfigError(f"no watched source {args.resume!r} in {store.name}")
             state.paused, state.errors, state.next_poll = None, 0, None
             with store.transaction():
                 store.save_source_state(state)

@@ -172,7 +172,7 @@ def create_app(
 ) -> FastAPI:
     """The API over the store at ``db_path`` (which must exist). POST /api/reports needs
     ``token``; without one the server is read-only. CORS is off unless origins are given."""
-    stores = Stores(Path(db_path))
+    stores = Stores(db_path)
     app = FastAPI(
         title="Khronika",
         version=__version__,

@@ -1,5 +1,6 @@
 """One store connection per worker thread: SQLite connections stay in the thread that opened
-them, WAL lets readers go on while a report is ingested, and one lock keeps writers in turn."""
+them (and so do psycopg's, used one at a time), WAL (or PostgreSQL's snapshots) lets readers go
+on while a report is ingested, and one lock keeps this process's writers in turn."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ CACHE_MB = 64  # per worker thread; threads are few (anyio's pool) and pages are
 class Stores:
     """Hands each thread its own ``Store`` on the same file, opened on first use."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: str | Path) -> None:
         Store(path, create=False).close()  # the same error as the other commands; migrates once
         self.path = path
         self.write_lock = threading.Lock()

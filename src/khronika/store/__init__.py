@@ -1,5 +1,9 @@
-"""Where reports and events are kept: SQLite now, other databases later behind the same names."""
+"""Where reports and events are kept: a SQLite file by default, or a shared PostgreSQL
+database, behind one ``Store`` (``khronika.store.database`` is the seam between them)."""
 
+from khronika.store.core import SavedMentions, Store, StoredReport, default_db_path
+from khronika.store.database import database_errors, transient_errors
+from khronika.store.errors import StoreError
 from khronika.store.filters import (
     BBox,
     EventFilter,
@@ -14,13 +18,6 @@ from khronika.store.filters import (
 )
 from khronika.store.schema import SCHEMA_VERSION
 from khronika.store.sources import SourceState
-from khronika.store.sqlite import (
-    SavedMentions,
-    Store,
-    StoredReport,
-    StoreError,
-    default_db_path,
-)
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -33,6 +30,7 @@ __all__ = [
     "Store",
     "StoreError",
     "StoredReport",
+    "database_errors",
     "default_db_path",
     "haversine_km",
     "parse_bbox",
@@ -40,4 +38,5 @@ __all__ = [
     "parse_near",
     "parse_query",
     "resolve_country",
+    "transient_errors",
 ]

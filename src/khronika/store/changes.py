@@ -3,10 +3,11 @@ API's stream, a map) learns what changed since the last change it saw, across pr
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
+
+from khronika.store.database import Database
 
 Change = Literal["new", "updated", "removed", "reset"]
 RESET = "*"  # the event id of a 'reset': every event was dropped for a full re-link
@@ -27,31 +28,32 @@ class EventChange:
 class ChangeLog:
     """Mixin of ``Store``: appends to and reads the ``changes`` table."""
 
-    _conn: sqlite3.Connection
+    _db: Database
 
     def log_change(self, event_id: str, change: Change) -> None:
         at = datetime.now(UTC).replace(microsecond=0).isoformat()
-        cursor = self._conn.execute(
-            "INSERT INTO changes (event_id, change, at) VALUES (?, ?, ?)", (event_id, change, at)
+        seq = self._db.insert_id(
+            "INSERT INTO changes (event_id, change, at) VALUES (?, ?, ?)",
+            (event_id, change, at),
+            "seq",
         )
-        seq = cursor.lastrowid or 0
         if seq % _PRUNE_EVERY == 0:
-            self._conn.execute("DELETE FROM changes WHERE seq <= ?", (seq - KEEP_CHANGES,))
+            self._db.execute("DELETE FROM changes WHERE seq <= ?", (seq - KEEP_CHANGES,))
 
     def last_change(self) -> int:
         """The sequence number of the latest change (0 when there is none)."""
-        row = self._conn.execute("SELECT MAX(seq) FROM changes").fetchone()
+        row = self._db.execute("SELECT MAX(seq) FROM changes").fetchone()
         return int(row[0] or 0)
 
     def oldest_change(self) -> int:
         """The first sequence number still kept (0 when there is none)."""
-        row = self._conn.execute("SELECT MIN(seq) FROM changes").fetchone()
+        row = self._db.execute("SELECT MIN(seq) FROM changes").fetchone()
         return int(row[0] or 0)
 
     def changes_after(self, seq: int, limit: int = 1000) -> list[EventChange]:
         """One row per event changed after ``seq`` (its latest change), oldest first, at most
         ``limit`` events; a 'reset' ends the list (what follows it is read after it)."""
-        rows = self._conn.execute(
+        rows = self._db.execute(
             "SELECT seq, event_id, change, at FROM changes WHERE seq > ? ORDER BY seq LIMIT ?",
             (seq, limit),
         ).fetchall()

@@ -6,7 +6,6 @@ corrections. Plain rows in, plain rows out: the rules live in ``khronika.linking
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -15,7 +14,8 @@ from functools import lru_cache
 from typing import Any
 
 from khronika.store.changes import RESET, ChangeLog
-from khronika.store.filters import EventFilter, EventKey, normalize_admin1, search_words
+from khronika.store.database import Database
+from khronika.store.filters import EventFilter, EventKey, normalize_admin1
 
 
 @dataclass(frozen=True)
@@ -68,19 +68,6 @@ def search_text(data: dict[str, Any]) -> tuple[str, str]:
     return str(data.get("notes") or ""), "\n".join(quotes)
 
 
-def match_expression(query: str) -> str:
-    """An FTS5 query in which every word of ``query`` must occur (as a word or its start);
-    the user's punctuation never reaches FTS5's own syntax."""
-    words = search_words(query)
-    if not words:
-        raise ValueError(f"no words to search for in {query!r}")
-    return " ".join(f'"{word}"*' for word in words)
-
-
-# Newest first; undated events come last (SQLite sorts NULL last when descending).
-EVENT_ORDER = "event_date DESC, sort_key, id"
-
-
 def _now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
@@ -93,7 +80,7 @@ def _parsed(features: str) -> dict[str, Any]:
     return parsed
 
 
-def _link_row(row: sqlite3.Row) -> LinkRow:
+def _link_row(row: Any) -> LinkRow:
     features = _parsed(row["features"]) if row["features"] else None
     return LinkRow(row["id"], row["sort_key"], row["event_id"], features)
 
@@ -101,7 +88,7 @@ def _link_row(row: sqlite3.Row) -> LinkRow:
 class LinkTables(ChangeLog):
     """Mixin of ``Store``: the link state, read and written by ``khronika.linking``."""
 
-    _conn: sqlite3.Connection
+    _db: Database
     _depth: int = 0
 
     @contextmanager
@@ -112,22 +99,26 @@ class LinkTables(ChangeLog):
         if self._depth:
             savepoint = f"level{self._depth}"
             self._depth += 1
-            self._conn.execute(f"SAVEPOINT {savepoint}")
+            self._db.execute(f"SAVEPOINT {savepoint}")
             try:
                 yield
             except BaseException:
-                self._conn.execute(f"ROLLBACK TO {savepoint}")
+                self._db.execute(f"ROLLBACK TO {savepoint}")
                 raise
             finally:
-                self._conn.execute(f"RELEASE {savepoint}")
+                self._db.execute(f"RELEASE {savepoint}")
                 self._depth -= 1
             return
         self._depth = 1
         try:
-            with self._conn:
-                if not self._conn.in_transaction:  # else a first SAVEPOINT would begin (and
-                    self._conn.execute("BEGIN")  # its RELEASE commit) the transaction itself
+            if not self._db.in_transaction:  # else a first SAVEPOINT would begin (and its
+                self._db.begin()  # RELEASE commit) the transaction itself
+            try:
                 yield
+            except BaseException:
+                self._db.rollback()
+                raise
+            self._db.commit()
         finally:
             self._depth = 0
 
@@ -135,19 +126,19 @@ class LinkTables(ChangeLog):
 
     def _delete_mentions(self, ids: list[str]) -> None:
         for mid in ids:
-            row = self._conn.execute("SELECT rowid FROM mentions WHERE id = ?", (mid,)).fetchone()
+            row = self._db.execute("SELECT rowid FROM mentions WHERE id = ?", (mid,)).fetchone()
             if row is None:
                 continue
-            self._conn.execute("DELETE FROM mention_boxes WHERE mention_rowid = ?", (row[0],))
-            self._conn.execute("DELETE FROM mention_reach WHERE mention_rowid = ?", (row[0],))
-            self._conn.execute("DELETE FROM mentions WHERE id = ?", (mid,))
+            self._db.execute("DELETE FROM mention_boxes WHERE mention_rowid = ?", (row[0],))
+            self._db.execute("DELETE FROM mention_reach WHERE mention_rowid = ?", (row[0],))
+            self._db.execute("DELETE FROM mentions WHERE id = ?", (mid,))
 
     def mention_documents(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         """The stored JSON of these mentions, by id."""
         out: dict[str, dict[str, Any]] = {}
         for chunk in _chunks(list(ids)):
             marks = ",".join("?" * len(chunk))
-            for row in self._conn.execute(
+            for row in self._db.execute(
                 f"SELECT id, json, event_id FROM mentions WHERE id IN ({marks})", chunk
             ):
                 data = json.loads(row["json"])
@@ -160,17 +151,17 @@ class LinkTables(ChangeLog):
     ) -> None:
         """Keep a mention's link features; put it in the block index at ``box`` (its point)
         and ``reach`` (the block it looks into). None for both: never a candidate."""
-        row = self._conn.execute("SELECT rowid FROM mentions WHERE id = ?", (mid,)).fetchone()
+        row = self._db.execute("SELECT rowid FROM mentions WHERE id = ?", (mid,)).fetchone()
         if row is None:
             raise KeyError(f"no stored mention {mid!r}")
-        self._conn.execute(
+        self._db.execute(
             "UPDATE mentions SET features = ? WHERE id = ?",
             (json.dumps(features, ensure_ascii=False), mid),
         )
         for table, extent in (("mention_boxes", box), ("mention_reach", reach)):
-            self._conn.execute(f"DELETE FROM {table} WHERE mention_rowid = ?", (row[0],))
+            self._db.execute(f"DELETE FROM {table} WHERE mention_rowid = ?", (row[0],))
             if extent is not None:
-                self._conn.execute(
+                self._db.execute(
                     f"INSERT INTO {table} VALUES (?, ?, ?, ?, ?, ?, ?)",
                     (row[0], extent.day_min, extent.day_max, extent.lat_min, extent.lat_max)
                     + (extent.lon_min, extent.lon_max),
@@ -185,7 +176,7 @@ class LinkTables(ChangeLog):
         return self._box_query("mention_boxes", box)
 
     def _box_query(self, table: str, box: Box) -> list[LinkRow]:
-        rows = self._conn.execute(
+        rows = self._db.execute(
             f"SELECT m.id, m.sort_key, m.event_id, m.features FROM {table} b "
             "JOIN mentions m ON m.rowid = b.mention_rowid "
             "WHERE b.day_max >= ? AND b.day_min <= ? AND b.lat_max >= ? AND b.lat_min <= ? "
@@ -198,7 +189,7 @@ class LinkTables(ChangeLog):
         out: list[LinkRow] = []
         for chunk in _chunks(list(ids)):
             marks = ",".join("?" * len(chunk))
-            rows = self._conn.execute(
+            rows = self._db.execute(
                 f"SELECT id, sort_key, event_id, features FROM mentions WHERE id IN ({marks})",
                 chunk,
             )
@@ -210,7 +201,7 @@ class LinkTables(ChangeLog):
         out: list[LinkRow] = []
         for chunk in _chunks(list(event_ids)):
             marks = ",".join("?" * len(chunk))
-            rows = self._conn.execute(
+            rows = self._db.execute(
                 "SELECT id, sort_key, event_id, features FROM mentions "
                 f"WHERE event_id IN ({marks})",
                 chunk,
@@ -224,7 +215,7 @@ class LinkTables(ChangeLog):
         out: dict[str, str] = {}
         for chunk in _chunks(list(event_ids)):
             marks = ",".join("?" * len(chunk))
-            for row in self._conn.execute(
+            for row in self._db.execute(
                 "SELECT event_id, min(sort_key) FROM mentions "
                 f"WHERE event_id IN ({marks}) AND sort_key < ? GROUP BY event_id",
                 [*chunk, before],
@@ -234,18 +225,18 @@ class LinkTables(ChangeLog):
 
     def all_mention_ids(self) -> list[str]:
         """Every mention, in the canonical order linking follows."""
-        return [row[0] for row in self._conn.execute("SELECT id FROM mentions ORDER BY sort_key")]
+        return [row[0] for row in self._db.execute("SELECT id FROM mentions ORDER BY sort_key")]
 
     def assign(self, mid: str, event_id: str, link: dict[str, Any]) -> None:
         """Put a mention in an event, with the reasons why."""
-        self._conn.execute(
+        self._db.execute(
             "UPDATE mentions SET event_id = ?, link = ? WHERE id = ?",
             (event_id, json.dumps(link, ensure_ascii=False), mid),
         )
 
     def links_of(self, event_id: str) -> list[dict[str, Any]]:
         """Each mention of an event with why it is there, in canonical order."""
-        rows = self._conn.execute(
+        rows = self._db.execute(
             "SELECT id, report_id, said_at, link FROM mentions WHERE event_id = ? "
             "ORDER BY sort_key",
             (event_id,),
@@ -269,23 +260,24 @@ class LinkTables(ChangeLog):
         existed = self._drop_event(event_id)
         self.log_change(event_id, "updated" if existed else "new")
         columns = event_columns(data)
-        cursor = self._conn.execute(
+        rowid = self._db.insert_id(
             "INSERT INTO events (id, n_reports, sort_key, "
             + ", ".join(columns)
             + ") VALUES (?, ?, ?"
             + ", ?" * len(columns)
             + ")",
             (event_id, data.get("n_reports", 1), sort_key, *columns.values()),
+            "rowid",
         )
-        self._conn.execute(
+        self._db.execute(
             "INSERT INTO events_fts (rowid, notes, quotes) VALUES (?, ?, ?)",
-            (cursor.lastrowid, *search_text(data)),
+            (rowid, *self._db.search_row(*search_text(data))),
         )
         figures = [
             *(data.get("fatalities") or {}).get("history", []),
             *(data.get("injured") or {}).get("history", []),
         ]
-        self._conn.executemany(
+        self._db.executemany(
             "INSERT INTO figures (event_id, kind, value, qualifier, grp, speaker, channel, "
             'report_id, start, "end") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
             [
@@ -304,8 +296,8 @@ class LinkTables(ChangeLog):
                 for f in figures
             ],
         )
-        self._conn.executemany(
-            "INSERT OR IGNORE INTO event_reports (event_id, report_id) VALUES (?, ?)",
+        self._db.executemany(
+            "INSERT INTO event_reports (event_id, report_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
             [(event_id, rid) for rid in dict.fromkeys(data.get("report_ids", []))],
         )
 
@@ -315,33 +307,35 @@ class LinkTables(ChangeLog):
 
     def _drop_event(self, event_id: str) -> bool:
         """Delete one event's row and text; whether there was one."""
-        row = self._conn.execute("SELECT rowid FROM events WHERE id = ?", (event_id,)).fetchone()
+        row = self._db.execute("SELECT rowid FROM events WHERE id = ?", (event_id,)).fetchone()
         if row is None:
             return False
-        self._conn.execute("DELETE FROM events_fts WHERE rowid = ?", (row[0],))
-        self._conn.execute("DELETE FROM events WHERE rowid = ?", (row[0],))
+        self._db.execute("DELETE FROM events_fts WHERE rowid = ?", (row[0],))
+        self._db.execute("DELETE FROM events WHERE rowid = ?", (row[0],))
         return True
 
     def index_event_text(self) -> None:
         """Build the full-text index of every stored event again (after a migration)."""
-        self._conn.execute("DELETE FROM events_fts")
-        for row in self._conn.execute("SELECT rowid, json FROM events").fetchall():
-            self._conn.execute(
+        self._db.execute("DELETE FROM events_fts")
+        for row in self._db.execute("SELECT rowid, json FROM events").fetchall():
+            self._db.execute(
                 "INSERT INTO events_fts (rowid, notes, quotes) VALUES (?, ?, ?)",
-                (row[0], *search_text(json.loads(row[1]))),
+                (row[0], *self._db.search_row(*search_text(json.loads(row[1])))),
             )
 
     def event_exists(self, event_id: str) -> bool:
-        row = self._conn.execute("SELECT 1 FROM events WHERE id = ?", (event_id,)).fetchone()
+        row = self._db.execute("SELECT 1 FROM events WHERE id = ?", (event_id,)).fetchone()
         return row is not None
 
     def add_redirect(self, old_id: str, new_id: str, reason: str) -> None:
         """An id that is gone points to the event that now holds its founding mention."""
         if old_id == new_id:
             return
-        self._conn.execute("DELETE FROM redirects WHERE old_id = ?", (new_id,))
-        self._conn.execute(
-            "INSERT OR REPLACE INTO redirects (old_id, new_id, reason, at) VALUES (?, ?, ?, ?)",
+        self._db.execute("DELETE FROM redirects WHERE old_id = ?", (new_id,))
+        self._db.execute(
+            "INSERT INTO redirects (old_id, new_id, reason, at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (old_id) DO UPDATE SET new_id = excluded.new_id, "
+            "reason = excluded.reason, at = excluded.at",
             (old_id, new_id, reason, _now()),
         )
 
@@ -351,7 +345,7 @@ class LinkTables(ChangeLog):
         seen = {event_id}
         current = event_id
         while not self.event_exists(current):
-            row = self._conn.execute(
+            row = self._db.execute(
                 "SELECT new_id, reason, at FROM redirects WHERE old_id = ?", (current,)
             ).fetchone()
             if row is None or row["new_id"] in seen:
@@ -373,7 +367,7 @@ class LinkTables(ChangeLog):
         """Each matching event's stored JSON text (not decoded) with its place in the order:
         newest first, undated last, then the founding mention's order; ``filters.after``
         continues after a given event (keyset paging)."""
-        where, params = where_clauses(filters)
+        where, params = where_clauses(filters, self._db)
         if filters.after is not None:
             after = filters.after
             if after.event_date is None:
@@ -389,21 +383,21 @@ class LinkTables(ChangeLog):
         inner = "SELECT rowid FROM events"
         if where:
             inner += " WHERE " + " AND ".join(where)
-        inner += f" ORDER BY {EVENT_ORDER}"
+        inner += f" ORDER BY {self._db.event_order}"
         if filters.limit is not None:
             inner += " LIMIT ?"
             params.append(filters.limit)
         sql = (
             f"SELECT id, event_date, sort_key, json FROM events WHERE rowid IN ({inner}) "
-            f"ORDER BY {EVENT_ORDER}"
+            f"ORDER BY {self._db.event_order}"
         )
-        for row in self._conn.execute(sql, params):
+        for row in self._db.execute(sql, params):
             yield EventKey(row["event_date"], row["sort_key"], row["id"]), row["json"]
 
     def get_event(self, event_id: str) -> dict[str, Any] | None:
         """An event by id; an id that was merged or split away follows its redirect."""
         current, followed = self.resolve_event_id(event_id)
-        row = self._conn.execute("SELECT json FROM events WHERE id = ?", (current,)).fetchone()
+        row = self._db.execute("SELECT json FROM events WHERE id = ?", (current,)).fetchone()
         if row is None:
             return None
         data: dict[str, Any] = json.loads(row["json"])
@@ -414,7 +408,7 @@ class LinkTables(ChangeLog):
     def event_ids_starting(self, prefix: str, limit: int = 10) -> list[str]:
         """Ids that begin with ``prefix``, to suggest when an id was mistyped or shortened."""
         escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        rows = self._conn.execute(
+        rows = self._db.execute(
             "SELECT id FROM events WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT ?",
             (escaped + "%", limit),
         )
@@ -422,7 +416,7 @@ class LinkTables(ChangeLog):
 
     def figures(self, event_id: str) -> list[dict[str, Any]]:
         """The figure rows of one event, in the order of its history."""
-        rows = self._conn.execute(
+        rows = self._db.execute(
             'SELECT kind, value, qualifier, grp, speaker, channel, report_id, start, "end" '
             "FROM figures WHERE event_id = ? ORDER BY rowid",
             (event_id,),
@@ -431,9 +425,9 @@ class LinkTables(ChangeLog):
 
     def clear_links(self) -> None:
         """Forget every link and event (not redirects or corrections): a full re-link follows."""
-        self._conn.execute("UPDATE mentions SET event_id = NULL, link = NULL")
-        self._conn.execute("DELETE FROM events")
-        self._conn.execute("DELETE FROM events_fts")
+        self._db.execute("UPDATE mentions SET event_id = NULL, link = NULL")
+        self._db.execute("DELETE FROM events")
+        self._db.execute("DELETE FROM events_fts")
         self.log_change(RESET, "reset")
 
     # People's corrections
@@ -441,14 +435,14 @@ class LinkTables(ChangeLog):
     def add_correction(
         self, kind: str, together: list[str], apart: list[str], note: str | None
     ) -> int:
-        cursor = self._conn.execute(
+        return self._db.insert_id(
             "INSERT INTO corrections (kind, together, apart, note, at) VALUES (?, ?, ?, ?, ?)",
             (kind, json.dumps(together), json.dumps(apart), note, _now()),
+            "id",
         )
-        return int(cursor.lastrowid or 0)
 
     def corrections(self) -> list[dict[str, Any]]:
-        rows = self._conn.execute("SELECT id, kind, together, apart, note, at FROM corrections")
+        rows = self._db.execute("SELECT id, kind, together, apart, note, at FROM corrections")
         return [
             {
                 "id": row["id"],
@@ -467,16 +461,19 @@ def _chunks(items: list[str], size: int = 500) -> Iterator[list[str]]:
         yield items[start : start + size]
 
 
-def where_clauses(filters: EventFilter, table: str = "events") -> tuple[list[str], list[Any]]:
+def where_clauses(
+    filters: EventFilter, db: Database, table: str = "events"
+) -> tuple[list[str], list[Any]]:
     """SQL conditions and their parameters for ``filters`` over ``table`` (events or mentions;
-    full-text search covers events only)."""
+    full-text search covers events only), in ``db``'s dialect."""
     where: list[str] = []
     params: list[Any] = []
     if filters.q is not None:
         if table != "events":
             raise ValueError("full-text search (q) covers linked events, not mentions")
-        where.append("rowid IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)")
-        params.append(match_expression(filters.q))
+        condition, values = db.text_match(filters.q)
+        where.append(condition)
+        params += values
     if not filters.include_background:
         where.append("background = 0")
     if filters.since is not None:
@@ -486,13 +483,13 @@ def where_clauses(filters: EventFilter, table: str = "events") -> tuple[list[str
         where.append("event_date <= ?")
         params.append(filters.until.isoformat())
     if filters.country is not None:
-        where.append("country_code = ? COLLATE NOCASE")
+        where.append(db.ci_equal("country_code"))
         params.append(filters.country)
     if filters.admin1 is not None:
         where.append("normalize_admin1(admin1) = ?")
         params.append(normalize_admin1(filters.admin1))
     if filters.event_type is not None:
-        where.append("(event_type = ? COLLATE NOCASE OR sub_event_type = ? COLLATE NOCASE)")
+        where.append(f"({db.ci_equal('event_type')} OR {db.ci_equal('sub_event_type')})")
         params += [filters.event_type, filters.event_type]
     if filters.min_killed is not None:
         where.append("fatalities_best >= ?")

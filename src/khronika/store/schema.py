@@ -16,6 +16,8 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any
 
+from khronika.store.errors import NoSchema, UnknownSchema
+
 SCHEMA_VERSION = 4
 
 _EVENT_COLUMNS = """
@@ -215,3 +217,36 @@ def migrate_from_v2(
                 (copied["place"], copied["geo_precision"], rowid),
             )
     conn.executescript(FTS_SCHEMA)
+
+
+def prepare_sqlite(
+    conn: sqlite3.Connection,
+    version: int,
+    columns: Callable[[dict[str, Any]], dict[str, Any]],
+    create: bool,
+) -> str | None:
+    """Create or migrate the schema in one transaction; the version found before (None: a new
+    database). Raises ``UnknownSchema`` for a version this code cannot read and ``NoSchema``
+    when ``create`` is off and the file holds no Khronika tables."""
+    with conn:
+        if (
+            not create
+            and conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone() is None
+        ):
+            raise NoSchema()
+        conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        old: str | None = row[0] if row is not None else None
+        if old == "1":
+            migrate_from_v1(conn)
+        elif old == "2":
+            migrate_from_v2(conn, columns)
+        elif old not in (None, "3", str(version)):
+            raise UnknownSchema(str(old))
+        conn.executescript(SCHEMA)
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES ('schema_version', ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (str(version),),
+        )
+    return old

@@ -5,10 +5,11 @@ everything a restart needs, and one transaction stores a fetch with the reports 
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 import zlib
 from dataclasses import asdict, dataclass, fields
 from typing import Any
+
+from khronika.store.database import Database
 
 _STATE_COLUMNS = (
     "id, kind, configured, url, etag, last_modified, cursor, last_fetch, last_status, "
@@ -47,14 +48,14 @@ class SourceState:
 class SourceTables:
     """Mixin of ``Store``: the ``sources``, ``source_items`` and ``fetches`` tables."""
 
-    _conn: sqlite3.Connection
+    _db: Database
 
     def source_states(self) -> list[SourceState]:
-        rows = self._conn.execute(f"SELECT {_STATE_COLUMNS} FROM sources ORDER BY id")
+        rows = self._db.execute(f"SELECT {_STATE_COLUMNS} FROM sources ORDER BY id")
         return [SourceState(*row) for row in rows]
 
     def source_state(self, source_id: str) -> SourceState | None:
-        row = self._conn.execute(
+        row = self._db.execute(
             f"SELECT {_STATE_COLUMNS} FROM sources WHERE id = ?", (source_id,)
         ).fetchone()
         return SourceState(*row) if row else None
@@ -62,23 +63,25 @@ class SourceTables:
     def save_source_state(self, state: SourceState) -> None:
         names = [f.name for f in fields(SourceState)]
         values = [getattr(state, name) for name in names]
-        self._conn.execute(
-            f"INSERT OR REPLACE INTO sources ({', '.join(names)}) "
-            f"VALUES ({', '.join('?' * len(names))})",
+        self._db.execute(
+            f"INSERT INTO sources ({', '.join(names)}) "
+            f"VALUES ({', '.join('?' * len(names))}) ON CONFLICT (id) DO UPDATE SET "
+            + ", ".join(f"{name} = excluded.{name}" for name in names[1:]),
             values,
         )
 
     def source_items(self, source_id: str) -> dict[str, str]:
         """Key (a file's path, an article's URL) -> digest of what was read."""
-        rows = self._conn.execute(
+        rows = self._db.execute(
             "SELECT key, digest FROM source_items WHERE source_id = ?", (source_id,)
         )
         return {row[0]: row[1] for row in rows}
 
     def save_source_item(self, source_id: str, key: str, digest: str, seen: str) -> None:
-        self._conn.execute(
-            "INSERT OR REPLACE INTO source_items (source_id, key, digest, seen) "
-            "VALUES (?, ?, ?, ?)",
+        self._db.execute(
+            "INSERT INTO source_items (source_id, key, digest, seen) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (source_id, key) DO UPDATE SET digest = excluded.digest, "
+            "seen = excluded.seen",
             (source_id, key, digest, seen),
         )
 
@@ -93,17 +96,17 @@ class SourceTables:
     ) -> bool:
         """Keep a fetched body verbatim, once per distinct body of a URL; whether it is new."""
         digest = hashlib.sha256(body).hexdigest()
-        cursor = self._conn.execute(
-            "INSERT OR IGNORE INTO fetches (source_id, url, fetched, status, content_type, "
-            "digest, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        cursor = self._db.execute(
+            "INSERT INTO fetches (source_id, url, fetched, status, content_type, digest, body) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             (source_id, url, fetched, status, content_type, digest, zlib.compress(body, 6)),
         )
         return cursor.rowcount > 0
 
     def fetched_bodies(self, source_id: str) -> list[tuple[str, str, bytes]]:
         """(url, fetched, body) of every body kept for a source, oldest first."""
-        rows = self._conn.execute(
+        rows = self._db.execute(
             "SELECT url, fetched, body FROM fetches WHERE source_id = ? ORDER BY id",
             (source_id,),
         )
-        return [(row[0], row[1], zlib.decompress(row[2])) for row in rows]
+        return [(row[0], row[1], zlib.decompress(bytes(row[2]))) for row in rows]

@@ -12,7 +12,6 @@ once by its id and text, and a report stored but not extracted is extracted at t
 
 from __future__ import annotations
 
-import sqlite3
 import sys
 import threading
 from collections.abc import Callable
@@ -20,7 +19,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 
 from khronika.ingest_run import Extractor, extract_pending
-from khronika.store import SourceState, Store
+from khronika.store import SourceState, Store, transient_errors
 from khronika.watch.config import SourceConfig, WatchConfig
 from khronika.watch.fetch import Fetcher, next_delay
 from khronika.watch.poll import PollResult, later, now_iso, poll
@@ -185,7 +184,7 @@ class Watcher:
                 if fresh:
                     state.last_new = state.last_fetch
                 self.store.save_source_state(state)
-        except sqlite3.OperationalError as error:  # locked too long, disk full: try again later
+        except transient_errors() as error:  # locked too long, disk full: try again later
             self._poll_failed(sid, f"{sid}: could not store the poll: {error}")
             return
         self.states[sid] = state

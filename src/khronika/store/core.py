@@ -13,24 +13,19 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal
 
 from khronika.records import Event, Extraction, Report
-from khronika.store.filters import EventFilter, haversine_km, normalize_admin1
+from khronika.store.database import Database, database_errors, open_postgres, open_sqlite
+from khronika.store.errors import NoSchema, StoreError, UnknownSchema
+from khronika.store.filters import EventFilter
 from khronika.store.links import LinkTables, event_columns, where_clauses
-from khronika.store.schema import (
-    SCHEMA,
-    SCHEMA_VERSION,
-    migrate_from_v1,
-    migrate_from_v2,
-    require_fts5,
-)
+from khronika.store.postgres import is_postgres_url
+from khronika.store.schema import SCHEMA_VERSION
 from khronika.store.sources import SourceTables
 from khronika.store.summary import EventSummaries
 
@@ -44,10 +39,6 @@ _REPORT_COLUMNS = (
     "id, text, title, url, published, source, language, encoding, origin, format, received, "
     "edited, revision, status, error, extractor_version"
 )
-
-
-class StoreError(Exception):
-    """The database cannot be opened or used; the message names the file."""
 
 
 @dataclass(frozen=True)
@@ -71,11 +62,11 @@ class SavedMentions:
     removed: list[tuple[str, str | None, str]] = field(default_factory=list)
 
 
-def default_db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """The database path: the one given, else ``$KHRONIKA_DB``, else ``khronika.db``."""
-    if explicit:
-        return Path(explicit)
-    return Path(os.environ.get(DB_ENV) or DEFAULT_DB)
+def default_db_path(explicit: str | os.PathLike[str] | None = None) -> str | Path:
+    """The database: the one given, else ``$KHRONIKA_DB``, else ``khronika.db``; a
+    ``postgresql://`` URL stays a string, anything else is a path."""
+    location = str(explicit) if explicit else os.environ.get(DB_ENV) or DEFAULT_DB
+    return location if is_postgres_url(location) else Path(location)
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -97,66 +88,50 @@ def sort_key(event_date: str | None, said_at: str | None, mid: str) -> str:
 
 
 class Store(LinkTables, EventSummaries, SourceTables):
-    """Reports, mentions, events and figures in one SQLite file (WAL mode); a context manager."""
+    """Reports, mentions, events and figures in one database: a SQLite file (WAL mode, the
+    default) or a PostgreSQL database given by its ``postgresql://`` URL; a context manager."""
 
-    def __init__(self, path: str | os.PathLike[str], create: bool = True) -> None:
-        self.path = Path(path)
-        _check_fts5()
-        if not create and not self.path.exists():
-            raise StoreError(f"{self.path}: no such database (run `khronika ingest` first)")
+    def __init__(self, location: str | os.PathLike[str], create: bool = True) -> None:
+        self.location: str | Path = (
+            str(location) if is_postgres_url(str(location)) else Path(location)
+        )
+        if isinstance(self.location, Path):
+            self._db: Database = open_sqlite(self.location, create)
+        else:
+            self._db = open_postgres(self.location)
+        self.name = self._db.name
         try:
-            self._conn = sqlite3.connect(self.path)
-        except sqlite3.Error as err:
-            raise StoreError(f"{self.path}: cannot open database: {err}") from None
-        self._conn.row_factory = sqlite3.Row
-        self._conn.create_function("haversine_km", 4, haversine_km, deterministic=True)
-        self._conn.create_function("normalize_admin1", 1, _normalize_or_none, deterministic=True)
-        try:
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=NORMAL")  # WAL keeps commits safe from crashes
-            self._conn.execute("PRAGMA foreign_keys=ON")
-            self._conn.execute("PRAGMA temp_store=MEMORY")  # savepoint journals, not files
-            self._migrate()
-        except sqlite3.DatabaseError as err:
-            self._conn.close()
-            raise StoreError(f"{self.path}: not a usable Khronika database: {err}") from None
-        except StoreError:
-            self._conn.close()
-            raise
-
-    def _migrate(self) -> None:
-        with self._conn:
-            self._conn.execute(
-                "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
-            )
-            row = self._conn.execute(
-                "SELECT value FROM meta WHERE key = 'schema_version'"
-            ).fetchone()
-            old = row["value"] if row is not None else None
-            if old == "1":
-                migrate_from_v1(self._conn)
-            elif old == "2":
-                migrate_from_v2(self._conn, event_columns)
-            elif row is not None and row["value"] not in ("3", str(SCHEMA_VERSION)):
-                raise StoreError(
-                    f"{self.path}: schema version {row['value']}, this Khronika reads "
-                    f"version {SCHEMA_VERSION}"
-                )
-            self._conn.executescript(SCHEMA)
+            old = self._db.prepare_schema(SCHEMA_VERSION, event_columns, create)
             if old == "2":
-                self.index_event_text()
-            self._conn.execute(
-                "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
-                (str(SCHEMA_VERSION),),
-            )
+                with self.transaction():
+                    self.index_event_text()
+        except UnknownSchema as err:
+            self._db.close()
+            raise StoreError(
+                f"{self.name}: schema version {err.version}, this Khronika reads "
+                f"version {SCHEMA_VERSION}"
+            ) from None
+        except NoSchema:
+            self._db.close()
+            raise StoreError(
+                f"{self.name}: no Khronika database here (run `khronika ingest` first)"
+            ) from None
+        except database_errors() as err:
+            self._db.close()
+            raise StoreError(f"{self.name}: not a usable Khronika database: {err}") from None
+
+    @property
+    def engine(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self._db.engine
 
     def close(self) -> None:
-        self._conn.close()
+        self._db.close()
 
     def cache_pages(self, megabytes: int) -> None:
         """Keep up to ``megabytes`` of pages in memory: a long-lived reader (the server) reads
         the same index and event pages again and again (SQLite's default is 2 MB)."""
-        self._conn.execute(f"PRAGMA cache_size = -{int(megabytes) * 1024}")
+        self._db.cache_pages(megabytes)
 
     def __enter__(self) -> Store:
         return self
@@ -170,7 +145,7 @@ class Store(LinkTables, EventSummaries, SourceTables):
         self.close()
 
     def schema_version(self) -> int:
-        row = self._conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         return int(row["value"])
 
     # Reports and their revisions
@@ -183,12 +158,12 @@ class Store(LinkTables, EventSummaries, SourceTables):
         """``new`` report, ``revised`` (same id, changed text: kept as a new revision, pending
         extraction) or ``unchanged``. Nothing stored is ever overwritten."""
         with self.transaction():
-            row = self._conn.execute(
+            row = self._db.execute(
                 "SELECT text, revision FROM reports WHERE id = ?", (report.id,)
             ).fetchone()
             if row is not None and (
                 row["text"] == report.text
-                or self._conn.execute(
+                or self._db.execute(
                     "SELECT 1 FROM revisions WHERE report_id = ? AND text = ?",
                     (report.id, report.text),
                 ).fetchone()
@@ -210,19 +185,19 @@ class Store(LinkTables, EventSummaries, SourceTables):
                 revision,
             )
             if row is None:
-                self._conn.execute(
+                self._db.execute(
                     f"INSERT INTO reports ({_REPORT_COLUMNS}) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', NULL, NULL)",
                     (report.id, *values),
                 )
             else:
-                self._conn.execute(
+                self._db.execute(
                     "UPDATE reports SET text = ?, title = ?, url = ?, published = ?, source = ?, "
                     "language = ?, encoding = ?, origin = ?, format = ?, received = ?, "
                     "edited = ?, revision = ?, status = 'pending', error = NULL WHERE id = ?",
                     (*values, report.id),
                 )
-            self._conn.execute(
+            self._db.execute(
                 "INSERT INTO revisions (report_id, revision, text, title, published, received, "
                 "edited, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
@@ -240,7 +215,7 @@ class Store(LinkTables, EventSummaries, SourceTables):
 
     def revisions(self, report_id: str) -> list[dict[str, Any]]:
         """Every text the report had, oldest first."""
-        rows = self._conn.execute(
+        rows = self._db.execute(
             "SELECT revision, text, title, published, received, edited, origin FROM revisions "
             "WHERE report_id = ? ORDER BY revision",
             (report_id,),
@@ -248,11 +223,11 @@ class Store(LinkTables, EventSummaries, SourceTables):
         return [dict(row) for row in rows]
 
     def report_status(self, report_id: str) -> ReportStatus | None:
-        row = self._conn.execute("SELECT status FROM reports WHERE id = ?", (report_id,)).fetchone()
+        row = self._db.execute("SELECT status FROM reports WHERE id = ?", (report_id,)).fetchone()
         return row["status"] if row else None
 
     def get_report(self, report_id: str) -> StoredReport | None:
-        row = self._conn.execute(
+        row = self._db.execute(
             f"SELECT {_REPORT_COLUMNS} FROM reports WHERE id = ?", (report_id,)
         ).fetchone()
         return _stored_report(row) if row else None
@@ -264,7 +239,7 @@ class Store(LinkTables, EventSummaries, SourceTables):
         if status:
             sql += " WHERE status = ?"
             params = (status,)
-        return [_stored_report(row) for row in self._conn.execute(sql + " ORDER BY rowid", params)]
+        return [_stored_report(row) for row in self._db.execute(sql + " ORDER BY rowid", params)]
 
     def failed_reports(self) -> list[StoredReport]:
         return self.reports("failed")
@@ -273,7 +248,7 @@ class Store(LinkTables, EventSummaries, SourceTables):
         """Keep the report with the error that stopped its extraction, for a later retry
         (inside a batch, with the batch: a plain commit here would end the batch early)."""
         with self.transaction():
-            cursor = self._conn.execute(
+            cursor = self._db.execute(
                 "UPDATE reports SET status = 'failed', error = ?, extractor_version = ? "
                 "WHERE id = ?",
                 (error, _extractor_version(), report_id),
@@ -292,7 +267,7 @@ class Store(LinkTables, EventSummaries, SourceTables):
         rows += [(event, True) for event in extraction.background]
         saved = SavedMentions(count=len(rows))
         with self.transaction():
-            head = self._conn.execute(
+            head = self._db.execute(
                 "SELECT r.revision, v.published, v.received, v.edited FROM reports r "
                 "JOIN revisions v ON v.report_id = r.id AND v.revision = r.revision WHERE r.id = ?",
                 (report_id,),
@@ -301,7 +276,7 @@ class Store(LinkTables, EventSummaries, SourceTables):
                 raise KeyError(f"no stored report {report_id!r}: add_report comes first")
             revision = head["revision"]
             said_at = head["edited"] or head["published"] or head["received"]
-            for old in self._conn.execute(
+            for old in self._db.execute(
                 "SELECT id, event_id, sort_key FROM mentions WHERE report_id = ? AND revision = ?",
                 (report_id, revision),
             ).fetchall():
@@ -311,7 +286,7 @@ class Store(LinkTables, EventSummaries, SourceTables):
                 mid = mention_id(report_id, revision, ordinal)
                 self._insert_mention(mid, report_id, revision, ordinal, said_at, event, background)
                 saved.added.append(mid)
-            self._conn.execute(
+            self._db.execute(
                 "UPDATE reports SET status = 'done', error = NULL, extractor_version = ?, "
                 "language = COALESCE(?, language) WHERE id = ?",
                 (_extractor_version(), extraction.report.language, report_id),
@@ -337,7 +312,7 @@ class Store(LinkTables, EventSummaries, SourceTables):
             background=background or event.background,
         )
         columns = event_columns(data)
-        self._conn.execute(
+        self._db.execute(
             "INSERT INTO mentions (id, report_id, revision, ordinal, said_at, sort_key, "
             + ", ".join(columns)
             + ") VALUES (?, ?, ?, ?, ?, ?"
@@ -356,7 +331,7 @@ class Store(LinkTables, EventSummaries, SourceTables):
 
     def mentions_of_report(self, report_id: str) -> list[dict[str, Any]]:
         """Every stored mention of a report, all revisions, in order."""
-        rows = self._conn.execute(
+        rows = self._db.execute(
             "SELECT json, event_id FROM mentions WHERE report_id = ? ORDER BY revision, ordinal",
             (report_id,),
         )
@@ -365,7 +340,7 @@ class Store(LinkTables, EventSummaries, SourceTables):
     def query_mentions(self, filters: EventFilter | None = None) -> list[dict[str, Any]]:
         """Raw mentions (one event as one report tells it) matching ``filters``, newest first."""
         try:
-            where, params = where_clauses(filters or EventFilter(), "mentions")
+            where, params = where_clauses(filters or EventFilter(), self._db, "mentions")
         except ValueError as err:
             raise StoreError(str(err)) from None
         sql = "SELECT json, event_id FROM mentions"
@@ -375,18 +350,18 @@ class Store(LinkTables, EventSummaries, SourceTables):
         if filters is not None and filters.limit is not None:
             sql += " LIMIT ?"
             params.append(filters.limit)
-        return [_with_event(row) for row in self._conn.execute(sql, params)]
+        return [_with_event(row) for row in self._db.execute(sql, params)]
 
     def counts(self) -> dict[str, int]:
         """How many reports (per status), revisions, mentions, events (main and background)
         and figures are stored."""
         counts = {"reports": 0, "pending": 0, "done": 0, "failed": 0}
-        for row in self._conn.execute("SELECT status, COUNT(*) AS n FROM reports GROUP BY status"):
+        for row in self._db.execute("SELECT status, COUNT(*) AS n FROM reports GROUP BY status"):
             counts[row["status"]] = row["n"]
             counts["reports"] += row["n"]
         counts["revisions"] = self._scalar("SELECT COUNT(*) FROM revisions")
         counts["mentions"] = self._scalar("SELECT COUNT(*) FROM mentions")
-        row = self._conn.execute(
+        row = self._db.execute(
             "SELECT COUNT(*) AS n, COALESCE(SUM(background), 0) AS bg FROM events"
         ).fetchone()
         counts["events"] = row["n"] - row["bg"]
@@ -395,19 +370,10 @@ class Store(LinkTables, EventSummaries, SourceTables):
         return counts
 
     def _scalar(self, sql: str) -> int:
-        return int(self._conn.execute(sql).fetchone()[0])
+        return int(self._db.execute(sql).fetchone()[0])
 
 
-@cache
-def _check_fts5() -> None:
-    """Once per process (a failure is not cached): the full-text index needs SQLite's FTS5."""
-    try:
-        require_fts5()
-    except RuntimeError as err:
-        raise StoreError(str(err)) from None
-
-
-def _with_event(row: sqlite3.Row) -> dict[str, Any]:
+def _with_event(row: Any) -> dict[str, Any]:
     data: dict[str, Any] = json.loads(row["json"])
     data["event_id"] = row["event_id"]
     return data
@@ -420,11 +386,7 @@ def _extractor_version() -> str:
     return __version__
 
 
-def _normalize_or_none(name: str | None) -> str | None:
-    return normalize_admin1(name) if name is not None else None
-
-
-def _stored_report(row: sqlite3.Row) -> StoredReport:
+def _stored_report(row: Any) -> StoredReport:
     report = Report(
         id=row["id"],
         text=row["text"],

@@ -1,0 +1,169 @@
+"""What only a shared PostgreSQL store must show: the same events as SQLite from the same
+reports, many writers at once with nothing lost or doubled, the SQL versions of the functions
+SQLite takes from Python, and clear errors. (Everything else runs on both backends through the
+``store_location`` and ``db`` fixtures.)"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from conftest import EXAMPLES, running_pg
+from khronika.cli import main
+from khronika.linking import Linker
+from khronika.serving.app import create_app
+from khronika.store import Store, StoreError
+from khronika.store.filters import normalize_admin1
+from khronika.store.postgres import display_name, fold
+
+TOKEN = "pg-test-token-0123456789abcdef"
+
+
+@pytest.fixture
+def pg(request: pytest.FixtureRequest) -> Any:
+    return running_pg(request)
+
+
+def events_by_id(location: str | Path) -> dict[str, dict[str, Any]]:
+    with Store(location) as store:
+        return {event["id"]: event for event in store.query_events()}
+
+
+def test_the_examples_give_the_same_events_on_both_engines(
+    built: Path, built_pg: str, pg: Any
+) -> None:
+    on_sqlite = events_by_id(built)
+    on_postgres = events_by_id(pg.create_database(built_pg))
+    assert on_sqlite and on_postgres.keys() == on_sqlite.keys()
+    for event_id, event in on_sqlite.items():
+        assert on_postgres[event_id] == event, event_id
+
+
+def test_admin1_names_and_distances_agree_with_python(pg: Any) -> None:
+    names = ["Kharkiv Oblast", "  kharkiv   oblast ", "Kyiv City", "Mykolaiv’s Region", "Oblast"]
+    names += ["Donetsk Region Oblast", "Zaporizhzhia", "Одеська область"]
+    with Store(pg.create_database()) as store:
+        for name in names:
+            row = store._db.execute("SELECT normalize_admin1(?)", (name,)).fetchone()
+            assert row[0] == normalize_admin1(name), name
+        row = store._db.execute("SELECT haversine_km(50.0, 36.23, 46.48, 30.72)").fetchone()
+    from khronika.store.filters import haversine_km
+
+    assert abs(row[0] - haversine_km(50.0, 36.23, 46.48, 30.72)) < 1e-6
+
+
+def test_search_folds_latin_diacritics_but_not_cyrillic_letters() -> None:
+    assert fold("Khárkiv ÉCOLE") == "kharkiv ecole"
+    assert fold("Йосипівка") == "йосипівка"
+
+
+def test_unreachable_server_and_missing_store_are_clear_errors(pg: Any) -> None:
+    with pytest.raises(StoreError, match="cannot connect") as caught:
+        Store("postgresql://someone:secret@127.0.0.1:9/nowhere")
+    assert "secret" not in str(caught.value)
+    assert display_name("postgresql://u:pw@h:5/d") == "postgresql://u@h:5/d"
+    with pytest.raises(StoreError, match="no Khronika database here"):
+        Store(pg.create_database(), create=False)
+    assert main(["events", "--db", pg.url("absent_database")]) == 1
+
+
+def test_cli_ingest_events_and_show_on_a_url(
+    pg: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = pg.create_database()
+    assert main(["ingest", "--db", url, str(EXAMPLES)]) == 0
+    capsys.readouterr()
+    assert main(["events", "--db", url, "--format", "jsonl"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) > 20
+    first = json.loads(lines[0])["id"]
+    assert main(["show", "--db", url, first]) == 0
+    assert first in capsys.readouterr().out
+
+
+def _report_lines(prefix: str, count: int) -> str:
+    places = ["Kharkiv", "Odesa", "Dnipro", "Sumy", "Zaporizhzhia"]
+    return "".join(
+        json.dumps(
+            {
+                "id": f"{prefix}-{n}",
+                "text": f"A drone struck {places[n % len(places)]} overnight on {n % 27 + 1} "
+                f"March 2025; {n % 4} people were injured, the regional administration said.",
+                "published": f"2025-03-{n % 27 + 1:02d}T09:00:00+00:00",
+                "source": "Wire (our own fixture)",
+            }
+        )
+        + "\n"
+        for n in range(count)
+    )
+
+
+def test_four_writers_at_once_lose_and_double_nothing(pg: Any, tmp_path: Path, built: Path) -> None:
+    """Two ingests of overlapping inputs, a watcher reading a folder and API posts, all on one
+    store at once: every report once, no error, and the events a full re-link gives."""
+    url = pg.create_database()
+    Store(url).close()  # the shared store is set up once, then everyone writes
+    half = tmp_path / "half"
+    half.mkdir()
+    for path in sorted(EXAMPLES.glob("*.txt"))[::2]:
+        shutil.copy(path, half / path.name)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "wire.jsonl").write_text(_report_lines("watched", 40), encoding="utf-8")
+    config = tmp_path / "watch.toml"
+    config.write_text(
+        f'[watch]\nhost_delay = 0\n\n[[source]]\nid = "inbox"\nkind = "folder"\npath = "{inbox}"\n',
+        encoding="utf-8",
+    )
+    command = [sys.executable, "-m", "khronika.cli"]
+    writers = [
+        subprocess.Popen([*command, "ingest", "--db", url, str(EXAMPLES)]),
+        subprocess.Popen([*command, "ingest", "--db", url, str(half), str(EXAMPLES)]),
+        subprocess.Popen([*command, "watch", str(config), "--once", "--db", url]),
+    ]
+    answers: list[int] = []
+
+    def post() -> None:
+        with TestClient(create_app(url, token=TOKEN)) as client:
+            body = _report_lines("posted", 30)
+            for chunk in (body.splitlines()[i : i + 5] for i in range(0, 30, 5)):
+                answer = client.post(
+                    "/api/reports",
+                    content="\n".join(chunk) + "\n",
+                    headers={
+                        "Content-Type": "application/x-ndjson",
+                        "Authorization": f"Bearer {TOKEN}",
+                    },
+                )
+                answers.append(answer.status_code)
+
+    poster = threading.Thread(target=post)
+    poster.start()
+    codes = [writer.wait(timeout=600) for writer in writers]
+    poster.join(timeout=600)
+    assert codes == [0, 0, 0] and answers == [200] * 6
+
+    with Store(built) as alone:  # the examples ingested by one writer: their revisions
+        expected = {stored.report.id: stored.revision for stored in alone.reports()}
+    expected |= {f"watched-{n}": 1 for n in range(40)} | {f"posted-{n}": 1 for n in range(30)}
+    with Store(url) as store:
+        reports = store.reports()
+        assert {stored.report.id: stored.revision for stored in reports} == expected
+        assert len(reports) == len(expected)
+        assert all(stored.status == "done" for stored in reports)
+        assert store.counts()["revisions"] == sum(expected.values())
+        linked = {event["id"]: event for event in store.query_events()}
+        with store.transaction():
+            Linker(store).relink_all()
+        relinked = {event["id"]: event for event in store.query_events()}
+    assert linked.keys() == relinked.keys()
+    for event_id, event in linked.items():
+        assert event["mention_ids"] == relinked[event_id]["mention_ids"], event_id
