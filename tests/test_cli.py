@@ -60,9 +60,10 @@ def inputs(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def db(tmp_path: Path, inputs: Path) -> Path:
-    """A database holding the Kharkiv and Kyiv reports (the broken one left out)."""
-    path = tmp_path / "k.db"
+def db(store_location: str | Path, inputs: Path) -> str | Path:
+    """A database holding the Kharkiv and Kyiv reports (the broken one left out), on each
+    storage engine."""
+    path = store_location
     files = [str(inputs / "kharkiv.txt"), str(inputs / "kyiv.txt")]
     assert main(["ingest", "--db", str(path), *files]) == 0
     return path
