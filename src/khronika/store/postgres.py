@@ -98,7 +98,7 @@ class PostgresDatabase:
         self._conn = psycopg.connect(url, autocommit=True, row_factory=_row_factory)
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
-        cursor: Cursor = self._conn.execute(_psycopg_sql(sql), tuple(params), prepare=False)
+        cursor: Cursor = self._conn.execute(_psycopg_sql(sql), tuple(params))
         return cursor
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
