@@ -22,6 +22,7 @@ from khronika.places.gazetteer import (
     admin1_key,
     is_raion_adjective,
 )
+from khronika.places.lists import regions_in_lists
 from khronika.places.morphology import is_cyrillic, is_given_name, modifies_next
 from khronika.places.romanize import name_key
 
@@ -124,7 +125,7 @@ def spot_places(
         if span is not None:
             spans.append(span)
         index += used
-    return spans
+    return regions_in_lists(text, spans, places)
 
 
 # A Cyrillic word matched to settlements this small only through a dictionary form needs a
