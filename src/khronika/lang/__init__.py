@@ -431,6 +431,7 @@ class PlaceWords:
     vague: frozenset[str]  # "near", "біля": the place is only near the name
     cues: frozenset[str]  # prepositions and words for a settlement before its name
     admin1_after: frozenset[str]  # "region", "області"
+    list_joiners: frozenset[str]  # "and", "та": between the items of a list of places
     district_after: frozenset[str]  # "district", "районі"
     district_adjective: tuple[tuple[str, str], ...]  # ("ka", "skyi"): Solomianka -> Solomianskyi
     village_before: frozenset[str]  # "село (Мирне)"
@@ -458,6 +459,7 @@ def place_words() -> PlaceWords:
         vague=union("vague"),
         cues=union("prepositions") | union("settlement_before"),
         admin1_after=union("admin1_after"),
+        list_joiners=union("list_joiners"),
         district_after=union("district_after"),
         district_adjective=tuple(
             sorted(

@@ -52,7 +52,9 @@ FUZZY_KEY_FLOOR = 70.0  # and of the romanized keys themselves: vowels may diffe
 _MIN_SKELETON = 6
 # An inflected form that is also a small place's name means the city too when the city is this
 # big and this many times bigger ("Львове": Lviv, 720,000, and the village Lvove, 400).
-_BIG_CITY = 100_000
+# A town this big whose inflected name is a village's own ("у Тростянці": Trostianets, Sumy, and
+# the village Trostiantsi) is read as well: towns are named in the news far more than villages.
+_INFLECTED_TOWN = 10_000
 _DWARFS = 50
 _MIN_RESPELLING = 5  # "Peski" ~ "Pisky": paski
 _FINAL_VOWELS = re.compile(r"[aeiouy]+$")
@@ -298,7 +300,7 @@ class Gazetteer:
     def _with_bigger_lemma(self, surface: str, found: int | tuple[int, ...]) -> tuple[int, ...]:
         """An inflected city name that is also a village's own name ("во Львове": Lviv, and
         the village Lvove) means both; population and context choose, as for any namesakes.
-        Only a city far bigger than every village so spelt joins: a form is no reason to
+        Only a town far bigger than every village so spelt joins: a form is no reason to
         doubt a name that fits."""
         positions = _positions(found)
         largest = max(self._populations[p] for p in positions)
@@ -307,7 +309,7 @@ class Gazetteer:
             hit = self._keys.get(name_key(form))
             for position in _positions(hit) if hit is not None else ():
                 population = self._populations[position]
-                if population >= _BIG_CITY and population > _DWARFS * max(largest, 1):
+                if population >= _INFLECTED_TOWN and population > _DWARFS * max(largest, 1):
                     joined.append(position)
         return tuple(dict.fromkeys(joined))
 

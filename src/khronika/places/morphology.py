@@ -67,6 +67,18 @@ def name_forms(surface: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(" ".join(c) for c in combos if " ".join(c) != surface.lower()))
 
 
+@lru_cache(maxsize=65536)
+def is_feminine_adjective(word: str) -> bool:
+    """Whether a Cyrillic word may be a feminine adjective ("Хмельницької", "Сумской"): the
+    form region names take, where a city named like an adjective is masculine
+    ("Хмельницького")."""
+    return is_cyrillic(word) and any(
+        "ADJF" in parse.tag and "femn" in parse.tag
+        for analyzer in _analyzers()
+        for parse in analyzer.parse(word)[:_MAX_PARSES]
+    )
+
+
 _CASES = frozenset({"nomn", "gent", "datv", "accs", "ablt", "loct", "voct"})
 
 

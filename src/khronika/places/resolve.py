@@ -267,8 +267,11 @@ def _score_parts(
     local: Candidate | None,
     near: tuple[Candidate, float] | None,
     prior_day: date | None = None,
+    look_alikes: bool = True,
 ) -> list[tuple[str, float]]:
-    """Why a candidate scores what it does: (reason, points) pairs."""
+    """Why a candidate scores what it does: (reason, points) pairs. Closeness to other places
+    of the report weighs only among ``look_alikes``: Lviv named beside Mykolaiv does not make
+    it the town of that name near Lviv."""
     parts = [("population", 2.0 * math.log10(candidate.population + 1))]
     if local is not None and _in_unit(candidate, local):
         parts.append((f"in {local.name}, named right after it", LOCAL_ADMIN1))
@@ -295,7 +298,7 @@ def _score_parts(
         for anchor in context.anchors
         if anchor.id != candidate.id and (d := distance_km(candidate, anchor)) is not None
     ]
-    if distances:
+    if distances and look_alikes:
         km, anchor = min(distances, key=lambda pair: pair[0])
         if km < ANCHOR_REACH_KM:
             parts.append(
@@ -353,15 +356,11 @@ def _conflict_line_part(candidate: Candidate, day: date) -> list[tuple[str, floa
     return [(f"{km:.0f} km from the {line}", CONFLICT_LINE * (1 - km / CONFLICT_LINE_REACH_KM))]
 
 
-def _lines_prior_day(
-    span: PlaceSpan, settlements: list[Candidate], context: PlaceContext
-) -> date | None:
-    """The day the conflict-line prior uses, None when it does not apply: it separates
-    look-alikes and never outweighs a city whose name it is ("Mykolaiv" is the city, whatever
-    village shares the name near the front)."""
-    if len(settlements) > 1 and _unambiguous(settlements, span.surface) is None:
-        return context.when
-    return None
+def _look_alikes(span: PlaceSpan, settlements: list[Candidate]) -> bool:
+    """Whether a name's places are look-alikes that priors (the front line, places named
+    nearby) may separate: not when it is a city's name ("Mykolaiv" is the city, whatever
+    village shares the name near the front or near another city of the report)."""
+    return len(settlements) > 1 and _unambiguous(settlements, span.surface) is None
 
 
 def _score(
@@ -371,8 +370,9 @@ def _score(
     local: Candidate | None,
     near: tuple[Candidate, float] | None,
     prior_day: date | None = None,
+    look_alikes: bool = True,
 ) -> float:
-    parts = _score_parts(candidate, span, context, local, near, prior_day)
+    parts = _score_parts(candidate, span, context, local, near, prior_day, look_alikes)
     return sum(points for _, points in parts)
 
 
@@ -391,9 +391,10 @@ def explain(
     ]
     local = _local_admin1(span, context)
     settlements = _settlements(span)
-    prior_day = _lines_prior_day(span, settlements, context)
+    alike = _look_alikes(span, settlements)
+    prior_day = context.when if alike else None
     scored = sorted(
-        ((_score_parts(c, span, context, local, near, prior_day), c) for c in settlements),
+        ((_score_parts(c, span, context, local, near, prior_day, alike), c) for c in settlements),
         key=lambda pair: -sum(p for _, p in pair[0]),
     )
     for parts, candidate in scored[:15]:
@@ -442,9 +443,10 @@ def resolve(
     if _stray_foreign_name(span, settlements, context):
         return _unknown(span, context, evidence, gazetteer)
     local = _local_admin1(span, context)
-    prior_day = _lines_prior_day(span, settlements, context)
+    alike = _look_alikes(span, settlements)
+    prior_day = context.when if alike else None
     ranked = sorted(
-        ((_score(c, span, context, local, near, prior_day), c) for c in settlements),
+        ((_score(c, span, context, local, near, prior_day, alike), c) for c in settlements),
         key=lambda pair: (-pair[0], -pair[1].population, pair[1].id),
     )
     best_score, best = ranked[0]

@@ -111,9 +111,12 @@ def cyrillic_base_forms(name: str) -> list[str]:
         stems = [stem]
         if len(stem) > 2 and stem[-2].lower() in "ое":
             stems.append(stem[:-2] + "і" + stem[-1])
-        for base in stems:
-            for nominative in _NOMINATIVE_ENDINGS:
-                form = f"{head} {base}{nominative}".strip()
-                if form != name and form not in forms:
-                    forms.append(form)
+        nominatives = [base + tail for base in stems for tail in _NOMINATIVE_ENDINGS]
+        if stem.lower().endswith("ц") and ending:
+            # The e of -ець/-ец drops out of the other cases: Тростянці, Тростянця -> Тростянець.
+            nominatives += [stem[:-1] + "ець", stem[:-1] + "ец"]
+        for nominative in nominatives:
+            form = f"{head} {nominative}".strip()
+            if form != name and form not in forms:
+                forms.append(form)
     return forms

@@ -22,6 +22,7 @@ from khronika.places.gazetteer import (
     admin1_key,
     is_raion_adjective,
 )
+from khronika.places.lists import regions_in_lists
 from khronika.places.morphology import is_cyrillic, is_given_name, modifies_next
 from khronika.places.romanize import name_key
 
@@ -124,7 +125,7 @@ def spot_places(
         if span is not None:
             spans.append(span)
         index += used
-    return spans
+    return regions_in_lists(text, spans, places)
 
 
 # A Cyrillic word matched to settlements this small only through a dictionary form needs a
@@ -267,7 +268,12 @@ def _candidates(
     key = name_key(surface)
     hint = _hint(text, start, end)
     admin1 = places.admin1_lookup(surface)
-    admin1_slot = bool(admin1) and hint is None and _follows_place(text, start, earlier)
+    admin1_slot = (
+        bool(admin1)
+        and hint is None
+        and _follows_place(text, start, earlier)
+        and not _lists_units(earlier[-1], admin1)
+    )
     if admin1_slot:
         hint = ADMIN1
     if hint is None and (key in places.stopwords or _looks_like_abbreviation(surface, text, start)):
@@ -432,6 +438,14 @@ def _follows_place(text: str, start: int, earlier: list[PlaceSpan]) -> bool:
         return False
     between = text[earlier[-1].end : start]
     return between in (", ", ",", " ") or bool(_BETWEEN_PLACES.fullmatch(between))
+
+
+def _lists_units(before: PlaceSpan, units: list[Candidate]) -> bool:
+    """ "Zhytomyr, Lviv, Chernihiv": after the name of another first-level unit, a unit's name
+    is the next item of a list, not where the name before it lies ("Charivne, Zaporizhia");
+    reading it so would put Zhytomyr in Lviv oblast."""
+    named = {(c.country_code, c.admin1_code) for c in before.candidates if c.kind == ADMIN1}
+    return bool(named) and not any((u.country_code, u.admin1_code) in named for u in units)
 
 
 def _unknown_place(
