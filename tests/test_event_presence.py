@@ -1,0 +1,72 @@
+"""Whether a report states an event (issue 10): classes of error read from real reports, each
+with cases written for these tests. A background cue inside a relative clause is the clause's."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+
+from khronika.extraction.annotators import PIPELINE
+from khronika.extraction.document import Document
+from khronika.lang import load_pack
+from khronika.pipeline import extract_report
+from khronika.places import Gazetteer
+from khronika.records import Event, Report
+
+PUBLISHED = date(2024, 6, 4)
+
+
+def events_of(text: str, gaz: Gazetteer, language: str) -> list[Event]:
+    report = Report(
+        id="r1",
+        text=text,
+        published=datetime(PUBLISHED.year, PUBLISHED.month, PUBLISHED.day),
+        language=language,
+        source="test",
+    )
+    return extract_report(report, gaz).events
+
+
+def foreground(text: str, gaz: Gazetteer, language: str) -> list[Event]:
+    return [e for e in events_of(text, gaz, language) if not e.background]
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "place"),
+    [
+        (
+            "en",
+            "After the battles for Dovhenke, which continued since the start of the war, "
+            "Russian troops retreated from the village on Friday.",
+            "Dovhenke",
+        ),
+        (
+            "uk",
+            "Після боїв за Довгеньке, які тривали з початку війни, російські війська відступили "
+            "з села в п'ятницю.",
+            "Dovhenke",
+        ),
+        (
+            "ru",
+            "После боёв за Купянск, которые продолжались с начала войны, российские войска "
+            "отступили из города в пятницу.",
+            "Kupiansk",
+        ),
+    ],
+)
+def test_a_background_cue_inside_a_relative_clause_is_the_clause_s(
+    language: str, text: str, place: str, gaz: Gazetteer
+) -> None:
+    """ "..., which continued since the start of the war, ...": the battles went on, the
+    retreat is the news."""
+    events = foreground(text, gaz, language)
+    assert [e.location.name if e.location else None for e in events] == [place]
+
+
+def test_a_relative_clause_with_a_trigger_keeps_its_background(gaz: Gazetteer) -> None:
+    """ "The town, which has been shelled since May, ...": the clause holds what went on."""
+    text = "Kupiansk, which has been shelled since May, is without power and water."
+    report = Report(id="r1", text=text, language="en")
+    doc = PIPELINE.until("mood")(Document(report, load_pack("en"), gaz, PUBLISHED))
+    assert [m.background for m in doc.mood] == [True]
