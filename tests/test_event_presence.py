@@ -1,5 +1,6 @@
 """Whether a report states an event (issue 10): classes of error read from real reports, each
-with cases written for these tests. A background cue inside a relative clause is the clause's."""
+with cases written for these tests. A background cue inside a relative clause is the clause's;
+a withdrawal or a town given up without a fight is told in uk/ru as in en."""
 
 from __future__ import annotations
 
@@ -70,3 +71,44 @@ def test_a_relative_clause_with_a_trigger_keeps_its_background(gaz: Gazetteer) -
     report = Report(id="r1", text=text, language="en")
     doc = PIPELINE.until("mood")(Document(report, load_pack("en"), gaz, PUBLISHED))
     assert [m.background for m in doc.mood] == [True]
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "place"),
+    [
+        ("uk", "Російські військові залишили місто Куп'янськ вночі.", "Kupiansk"),
+        ("ru", "Российские военные оставили город Купянск ночью.", "Kupiansk"),
+        ("ru", "Российские войска вошли в Купянск без боя.", "Kupiansk"),
+        (
+            "uk",
+            "Зрештою окупанти вийшли з Балаклії, не чинячи жодного опору.",
+            "Balakliia",
+        ),
+        (
+            "en",
+            "The Russian troops left Kupiansk on Sunday, offering almost no resistance.",
+            "Kupiansk",
+        ),
+    ],
+)
+def test_a_town_given_up_is_a_transfer_of_territory(
+    language: str, text: str, place: str, gaz: Gazetteer
+) -> None:
+    events = foreground(text, gaz, language)
+    assert [(e.sub_event_type, e.location.name if e.location else None) for e in events] == [
+        ("Non-violent transfer of territory", place)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("uk", "Тисячі жителів залишили місто Ізюм через обстріли."),
+        ("ru", "Жители оставили город Купянск из-за обстрелов."),
+    ],
+)
+def test_residents_leaving_a_town_are_no_withdrawal(
+    language: str, text: str, gaz: Gazetteer
+) -> None:
+    events = foreground(text, gaz, language)
+    assert "Non-violent transfer of territory" not in {e.sub_event_type for e in events}
