@@ -1,6 +1,7 @@
 """Whether a report states an event (issue 10): classes of error read from real reports, each
 with cases written for these tests. A background cue inside a relative clause is the clause's;
-a withdrawal or a town given up without a fight is told in uk/ru as in en."""
+a withdrawal or a town given up without a fight is told in uk/ru as in en; "всього за 10 км"
+("just 10 km") is no total."""
 
 from __future__ import annotations
 
@@ -112,3 +113,16 @@ def test_residents_leaving_a_town_are_no_withdrawal(
 ) -> None:
     events = foreground(text, gaz, language)
     assert "Non-violent transfer of territory" not in {e.sub_event_type for e in events}
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("uk", "Ракета влучила в будинок у Краматорську, всього за 10 кілометрів від фронту."),
+        ("ru", "Ракета попала в дом в Краматорске, всего в 10 километрах от фронта."),
+    ],
+)
+def test_just_so_far_away_is_no_total(language: str, text: str, gaz: Gazetteer) -> None:
+    """ "всього за 10 кілометрів" is "just 10 km away", not "in total"."""
+    events = foreground(text, gaz, language)
+    assert [e.location.name if e.location else None for e in events] == ["Kramatorsk"]
