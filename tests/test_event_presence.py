@@ -90,6 +90,11 @@ def test_a_relative_clause_with_a_trigger_keeps_its_background(gaz: Gazetteer) -
             "The Russian troops left Kupiansk on Sunday, offering almost no resistance.",
             "Kupiansk",
         ),
+        (
+            "en",
+            "After the night's strikes, the Russian troops left the town of Kupiansk.",
+            "Kupiansk",
+        ),
     ],
 )
 def test_a_town_given_up_is_a_transfer_of_territory(
@@ -106,6 +111,7 @@ def test_a_town_given_up_is_a_transfer_of_territory(
     [
         ("uk", "Тисячі жителів залишили місто Ізюм через обстріли."),
         ("ru", "Жители оставили город Купянск из-за обстрелов."),
+        ("en", "Thousands of residents left Kupiansk on Sunday."),
     ],
 )
 def test_residents_leaving_a_town_are_no_withdrawal(
