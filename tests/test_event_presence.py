@@ -1,7 +1,7 @@
 """Whether a report states an event (issue 10): classes of error read from real reports, each
 with cases written for these tests. A background cue inside a relative clause is the clause's;
 a withdrawal or a town given up without a fight is told in uk/ru as in en; "всього за 10 км"
-("just 10 km") is no total."""
+("just 10 km") is no total; "weeks of fighting" is a span of the war, not an event."""
 
 from __future__ import annotations
 
@@ -132,3 +132,38 @@ def test_just_so_far_away_is_no_total(language: str, text: str, gaz: Gazetteer) 
     """ "всього за 10 кілометрів" is "just 10 km away", not "in total"."""
     events = foreground(text, gaz, language)
     assert [e.location.name if e.location else None for e in events] == ["Kramatorsk"]
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "After weeks of battles, Irpin lies in ruins."),
+        ("uk", "Після тижнів боїв Ірпінь лежить у руїнах."),
+        ("en", "Russian troops have been shelling Avdiivka for two months."),
+        ("uk", "Російські війська впродовж двох місяців обстрілюють Авдіївку."),
+        ("ru", "Российские войска на протяжении двух месяцев обстреливают Авдеевку."),
+    ],
+)
+def test_weeks_of_fighting_are_the_war_s_course_not_an_event(
+    language: str, text: str, gaz: Gazetteer
+) -> None:
+    """ "After weeks of battles", "for two months": a span of the war, no event of a day."""
+    assert foreground(text, gaz, language) == []
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "After weeks of fighting, Russian troops left Kupiansk on Sunday."),
+        ("uk", "Після тижнів боїв окупанти залишили місто Куп'янськ у неділю."),
+        ("ru", "После недель боёв оккупанты оставили город Купянск в воскресенье."),
+    ],
+)
+def test_the_news_after_weeks_of_fighting_stays_an_event(
+    language: str, text: str, gaz: Gazetteer
+) -> None:
+    """The span takes out its own trigger only: the withdrawal that ended it is the news."""
+    events = foreground(text, gaz, language)
+    assert [(e.sub_event_type, e.event_date) for e in events] == [
+        ("Non-violent transfer of territory", date(2024, 6, 2))
+    ]
