@@ -1,7 +1,8 @@
 """Whether a report states an event (issue 10): classes of error read from real reports, each
 with cases written for these tests. A background cue inside a relative clause is the clause's;
 a withdrawal or a town given up without a fight is told in uk/ru as in en; "всього за 10 км"
-("just 10 km") is no total; "weeks of fighting" is a span of the war, not an event."""
+("just 10 km") is no total; "weeks of fighting" is a span of the war, not an event; what a side
+wants is not done."""
 
 from __future__ import annotations
 
@@ -167,3 +168,31 @@ def test_the_news_after_weeks_of_fighting_stays_an_event(
     assert [(e.sub_event_type, e.event_date) for e in events] == [
         ("Non-violent transfer of territory", date(2024, 6, 2))
     ]
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "The Russian army least of all wants a clash with the US army near Popasna."),
+        (
+            "uk",
+            "Російська армія найменше бажає повномасштабного зіткнення з армією США біля Попасної.",
+        ),
+        ("ru", "Российская армия меньше всего желает столкновения с армией США под Попасной."),
+    ],
+)
+def test_what_a_side_wants_is_not_done(language: str, text: str, gaz: Gazetteer) -> None:
+    assert foreground(text, gaz, language) == []
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "Russian forces shelled Kupiansk overnight. They want to destroy the town."),
+        ("uk", "Окупанти обстріляли Куп'янськ уночі. Вони хочуть зруйнувати місто вщент."),
+        ("ru", "Оккупанты обстреляли Купянск ночью. Они хотят разрушить город."),
+    ],
+)
+def test_a_wish_beside_a_strike_leaves_the_strike(language: str, text: str, gaz: Gazetteer) -> None:
+    events = foreground(text, gaz, language)
+    assert [e.location.name if e.location else None for e in events] == ["Kupiansk"]
