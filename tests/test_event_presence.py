@@ -2,7 +2,7 @@
 with cases written for these tests. A background cue inside a relative clause is the clause's;
 a withdrawal or a town given up without a fight is told in uk/ru as in en; "всього за 10 км"
 ("just 10 km") is no total; "weeks of fighting" is a span of the war, not an event; what a side
-wants is not done."""
+wants is not done; "на сьогодні" is a running total."""
 
 from __future__ import annotations
 
@@ -196,3 +196,36 @@ def test_what_a_side_wants_is_not_done(language: str, text: str, gaz: Gazetteer)
 def test_a_wish_beside_a_strike_leaves_the_strike(language: str, text: str, gaz: Gazetteer) -> None:
     events = foreground(text, gaz, language)
     assert [e.location.name if e.location else None for e in events] == ["Kupiansk"]
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        (
+            "en",
+            "To date, Ukrainian forces have destroyed 210 Russian aircraft and 180 helicopters, "
+            "the General Staff said.",
+        ),
+        (
+            "uk",
+            "На сьогодні українські сили знищили 210 російських літаків та 180 гелікоптерів, "
+            "повідомив Генштаб.",
+        ),
+        (
+            "ru",
+            "На сегодня украинские силы уничтожили 210 российских самолётов и 180 вертолётов, "
+            "сообщил Генштаб.",
+        ),
+    ],
+)
+def test_a_tally_as_of_today_is_no_event(language: str, text: str, gaz: Gazetteer) -> None:
+    """ "На сьогодні" is uk's "to date" and "so far": the war's running total."""
+    assert foreground(text, gaz, language) == []
+
+
+def test_a_toll_as_of_today_stays_the_strike_s(gaz: Gazetteer) -> None:
+    text = "Ракета влучила в будинок у Краматорську вночі. На сьогодні відомо про двох загиблих."
+    events = foreground(text, gaz, "uk")
+    assert [(e.location.name if e.location else None, e.fatalities.best) for e in events] == [
+        ("Kramatorsk", 2)
+    ]
