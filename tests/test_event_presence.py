@@ -229,3 +229,18 @@ def test_a_toll_as_of_today_stays_the_strike_s(gaz: Gazetteer) -> None:
     assert [(e.location.name if e.location else None, e.fatalities.best) for e in events] == [
         ("Kramatorsk", 2)
     ]
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "The occupiers stole 300 tonnes of grain from a warehouse in Melitopol."),
+        ("uk", "Окупанти вкрали 300 тонн зерна зі складу в Мелітополі."),
+        ("ru", "Оккупанты украли 300 тонн зерна со склада в Мелитополе."),
+    ],
+)
+def test_stolen_grain_is_looting(language: str, text: str, gaz: Gazetteer) -> None:
+    events = foreground(text, gaz, language)
+    assert [(e.sub_event_type, e.location.name if e.location else None) for e in events] == [
+        ("Looting/property destruction", "Melitopol")
+    ]
