@@ -2,7 +2,8 @@
 with cases written for these tests. A background cue inside a relative clause is the clause's;
 a withdrawal or a town given up without a fight is told in uk/ru as in en; "всього за 10 км"
 ("just 10 km") is no total; "weeks of fighting" is a span of the war, not an event; what a side
-wants is not done; "на сьогодні" is a running total."""
+wants is not done; "на сьогодні" is a running total; a mention with no
+place of its own that speaks of the occupied territories tells a tally over them."""
 
 from __future__ import annotations
 
@@ -244,3 +245,44 @@ def test_stolen_grain_is_looting(language: str, text: str, gaz: Gazetteer) -> No
     assert [(e.sub_event_type, e.location.name if e.location else None) for e in events] == [
         ("Looting/property destruction", "Melitopol")
     ]
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        (
+            "en",
+            "The occupiers have stolen more than 2,000 tonnes of grain from the occupied "
+            "territories, the ministry said.",
+        ),
+        (
+            "uk",
+            "Окупанти вкрали з тимчасово окупованих територій понад 2 тисячі тонн зерна, "
+            "повідомили в міністерстві.",
+        ),
+        (
+            "ru",
+            "Оккупанты украли с временно оккупированных территорий более 2 тысяч тонн зерна, "
+            "сообщили в министерстве.",
+        ),
+    ],
+)
+def test_a_tally_over_the_occupied_territories_is_no_event(
+    language: str, text: str, gaz: Gazetteer
+) -> None:
+    assert foreground(text, gaz, language) == []
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "In the occupied territories, Russian troops detained the mayor of Melitopol."),
+        ("uk", "На окупованих територіях російські військові затримали мера Мелітополя."),
+        ("ru", "На оккупированных территориях российские военные задержали мэра Мелитополя."),
+    ],
+)
+def test_a_town_named_in_the_occupied_territories_keeps_its_event(
+    language: str, text: str, gaz: Gazetteer
+) -> None:
+    events = foreground(text, gaz, language)
+    assert [e.location.name if e.location else None for e in events] == ["Melitopol"]

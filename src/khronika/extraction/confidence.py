@@ -56,6 +56,10 @@ _TARGET = (0.05, "names what was hit")
 # "Died defender of Mariupol ... She went to the front ... was only 27": a life told, and a
 # death in it with no attack, weapon, count or target named.
 _OBITUARY = (-0.35, "a death in a life told, no attack named")
+# "Russia stole 400,000 tons of grain from the occupied territories": an area as a whole, told
+# by a mention that names no place of its own, is a tally over it, not one event.
+_AREA_WIDE = (-0.35, "told of a whole area (the occupied territories), no place of its own")
+_OWN_ANCHORS = frozenset({"own-place", "own-region"})
 _MOOD = {
     "unreal": (-0.35, "wanted, planned, supplied or possible, not done"),
     "demand": (-0.35, "asked, called or demanded, not done"),
@@ -128,6 +132,8 @@ def score(text: str, signals: Signals, pack: LanguagePack) -> Confidence:
     if _one_death_only(signals, words, pack) and cues["biography"].search(text):
         add(_OBITUARY)
     chosen = signals.chosen_sentence
+    if _area_wide(text, cues["area_wide"], signals):
+        add(_AREA_WIDE)
     moods_in_chosen = chosen is not None and any(_found(cues[k], text, *chosen) for k in _MOOD)
     factual = moods_in_chosen and any(  # asked only when a mood could hold through the chosen
         _found(cues["happened"], text, s, e)
@@ -164,6 +170,14 @@ def _one_death_only(signals: Signals, words: list[str], pack: LanguagePack) -> b
     return bool(words) and all(
         pack.killed.fullmatch(word) or pack.injured.fullmatch(word) for word in words
     )
+
+
+def _area_wide(text: str, cue: re.Pattern[str], signals: Signals) -> bool:
+    """Whether the sentence that typed a mention with no place of its own speaks of a whole
+    area ("from the temporarily occupied territories"): with a town named, the area is only
+    where the town lies."""
+    chosen = signals.chosen_sentence
+    return signals.anchor not in _OWN_ANCHORS and chosen is not None and _found(cue, text, *chosen)
 
 
 def _superlative(text: str, cues: dict[str, re.Pattern[str]], signals: Signals) -> bool:
