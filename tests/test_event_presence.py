@@ -3,7 +3,8 @@ with cases written for these tests. A background cue inside a relative clause is
 a withdrawal or a town given up without a fight is told in uk/ru as in en; "всього за 10 км"
 ("just 10 km") is no total; "weeks of fighting" is a span of the war, not an event; what a side
 wants is not done; "на сьогодні" is a running total; a mention with no
-place of its own that speaks of the occupied territories tells a tally over them."""
+place of its own that speaks of the occupied territories tells a tally over them; a noun
+ending like a past verb ("Байрактарів") says nothing happened."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import pytest
 from khronika.extraction.annotators import PIPELINE
 from khronika.extraction.document import Document
 from khronika.lang import load_pack
+from khronika.lang.morphology import likeliest_noun
 from khronika.pipeline import extract_report
 from khronika.places import Gazetteer
 from khronika.records import Event, Report
@@ -34,6 +36,13 @@ def events_of(text: str, gaz: Gazetteer, language: str) -> list[Event]:
 
 def foreground(text: str, gaz: Gazetteer, language: str) -> list[Event]:
     return [e for e in events_of(text, gaz, language) if not e.background]
+
+
+def reasons_of(text: str, gaz: Gazetteer, language: str) -> list[str]:
+    """Every confidence reason of every mention, events and candidates alike."""
+    report = Report(id="r1", text=text, published=datetime(2024, 6, 4), language=language)
+    extraction = extract_report(report, gaz)
+    return [r for e in extraction.events + extraction.candidates for r in e.confidence_reasons]
 
 
 @pytest.mark.parametrize(
@@ -286,3 +295,38 @@ def test_a_town_named_in_the_occupied_territories_keeps_its_event(
 ) -> None:
     events = foreground(text, gaz, language)
     assert [e.location.name if e.location else None for e in events] == ["Melitopol"]
+
+
+@pytest.mark.parametrize(
+    ("word", "language", "noun"),
+    [
+        ("Байрактарів", "uk", True),
+        ("снарядів", "uk", True),
+        ("обстріляли", "uk", False),
+        ("зруйновано", "uk", False),
+        ("обстрел", "ru", True),
+        ("обстреляли", "ru", False),
+        ("shelled", "en", False),
+    ],
+)
+def test_the_dictionary_tells_a_noun_from_a_verb_of_the_same_ending(
+    word: str, language: str, noun: bool
+) -> None:
+    assert likeliest_noun(word, language) is noun
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        (
+            "uk",
+            "Волонтери зібрали кошти для придбання п'яти Байрактарів для бригади під Куп'янськом.",
+        ),
+        ("ru", "Жители Купянска боятся, что обстрел повторится."),
+    ],
+)
+def test_a_noun_that_ends_like_a_past_verb_says_nothing_happened(
+    language: str, text: str, gaz: Gazetteer
+) -> None:
+    """ "п'яти Байрактарів" and "обстрел" end like "полетів" and "стрелял": nouns, no verb."""
+    assert not any("a verb says it happened" in r for r in reasons_of(text, gaz, language))

@@ -20,6 +20,7 @@ from functools import lru_cache
 from typing import Literal
 
 from khronika.lang import LanguagePack
+from khronika.lang.morphology import WITH_DICTIONARY, likeliest_noun
 from khronika.taxonomy import SUB_EVENT_TYPES
 
 THRESHOLD = 0.5
@@ -114,7 +115,7 @@ def score(text: str, signals: Signals, pack: LanguagePack) -> Confidence:
     cues = pack.confidence
     sentences = signals.trigger_sentences
     words = [text[start:end] for start, end in signals.trigger_spans]  # as matched
-    past = any(cues["past_trigger"].fullmatch(word) for word in words)
+    past = any(_past_tense(word, cues["past_trigger"], pack.code) for word in words)
     if past or any(_found(cues["happened"], text, s, e) for s, e in sentences):
         add(_HAPPENED)
     elif not signals.victims:
@@ -170,6 +171,17 @@ def _one_death_only(signals: Signals, words: list[str], pack: LanguagePack) -> b
     return bool(words) and all(
         pack.killed.fullmatch(word) or pack.injured.fullmatch(word) for word in words
     )
+
+
+def _past_tense(word: str, cue: re.Pattern[str], code: str) -> bool:
+    """Whether a trigger, as matched, is told in the past tense. The pattern reads endings;
+    in uk/ru a word of the trigger with a past ending counts only if the dictionary does not
+    read it as a noun: "трьох Байрактарів" ends like "полетів" but names drones."""
+    if not cue.fullmatch(word):
+        return False
+    if code not in WITH_DICTIONARY:
+        return True
+    return any(cue.fullmatch(w) and not likeliest_noun(w, code) for w in word.split())
 
 
 def _area_wide(text: str, cue: re.Pattern[str], signals: Signals) -> bool:
