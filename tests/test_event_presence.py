@@ -4,7 +4,8 @@ a withdrawal or a town given up without a fight is told in uk/ru as in en; "вс
 ("just 10 km") is no total; "weeks of fighting" is a span of the war, not an event; what a side
 wants is not done; "на сьогодні" is a running total; a mention with no
 place of its own that speaks of the occupied territories tells a tally over them; a noun
-ending like a past verb ("Байрактарів") says nothing happened."""
+ending like a past verb ("Байрактарів") says nothing happened; "родом з", "went to defend" tell
+a life."""
 
 from __future__ import annotations
 
@@ -330,3 +331,46 @@ def test_a_noun_that_ends_like_a_past_verb_says_nothing_happened(
 ) -> None:
     """ "п'яти Байрактарів" and "обстрел" end like "полетів" and "стрелял": nouns, no verb."""
     assert not any("a verb says it happened" in r for r in reasons_of(text, gaz, language))
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        (
+            "en",
+            "Oleksandr Kovalenko, a defender of Bakhmut, has died. He was a native of Poltava "
+            "and volunteered to defend his country.",
+        ),
+        (
+            "uk",
+            "22 травня в Бахмуті загинула захисниця Олена Коваленко. Вона була родом з Полтави "
+            "і поїхала захищати країну.",
+        ),
+        (
+            "ru",
+            "22 мая в Бахмуте погибла защитница Елена Коваленко. Она была родом из Полтавы и "
+            "поехала защищать страну.",
+        ),
+    ],
+)
+def test_a_death_in_a_life_told_is_no_event(language: str, text: str, gaz: Gazetteer) -> None:
+    """ "родом з Полтави", "поїхала захищати": a portrait, like "went to the front"."""
+    assert foreground(text, gaz, language) == []
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        (
+            "en",
+            "A Russian drone strike killed a man in Kherson on Monday. He was a native of Poltava.",
+        ),
+        ("uk", "Російський дрон у понеділок убив чоловіка в Херсоні. Він був родом з Полтави."),
+        ("ru", "Российский дрон в понедельник убил мужчину в Херсоне. Он был родом из Полтавы."),
+    ],
+)
+def test_where_a_victim_came_from_leaves_the_strike(
+    language: str, text: str, gaz: Gazetteer
+) -> None:
+    events = foreground(text, gaz, language)
+    assert [e.location.name if e.location else None for e in events] == ["Kherson"]
