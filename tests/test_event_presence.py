@@ -351,6 +351,9 @@ def test_a_noun_that_ends_like_a_past_verb_says_nothing_happened(
             "22 мая в Бахмуте погибла защитница Елена Коваленко. Она была родом из Полтавы и "
             "поехала защищать страну.",
         ),
+        ("en", "Mariia is 9 years old and lives in Kharkiv. Her diary says her grandfather died."),
+        ("uk", "Марії 9 років, вона живе в Харкові. У щоденнику вона пише, що загинув її дідусь."),
+        ("ru", "Марии 9 лет, она живёт в Харькове. В дневнике она пишет, что погиб её дедушка."),
     ],
 )
 def test_a_death_in_a_life_told_is_no_event(language: str, text: str, gaz: Gazetteer) -> None:
