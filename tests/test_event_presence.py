@@ -5,7 +5,7 @@ a withdrawal or a town given up without a fight is told in uk/ru as in en; "вс
 wants is not done; "на сьогодні" is a running total; a mention with no
 place of its own that speaks of the occupied territories tells a tally over them; a noun
 ending like a past verb ("Байрактарів") says nothing happened; "родом з", "went to defend" tell
-a life."""
+a life; someone "held by Russian soldiers" was detained."""
 
 from __future__ import annotations
 
@@ -377,3 +377,30 @@ def test_where_a_victim_came_from_leaves_the_strike(
 ) -> None:
     events = foreground(text, gaz, language)
     assert [e.location.name if e.location else None for e in events] == ["Kherson"]
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        (
+            "en",
+            "A teacher from Yahidne was held by Russian soldiers for 26 days in a school basement.",
+        ),
+        (
+            "uk",
+            "Учителька з Ягідного 26 днів утримувалась російськими військовими в підвалі школи.",
+        ),
+        (
+            "ru",
+            "Учительница из Ягодного 26 дней удерживалась российскими военными в подвале школы.",
+        ),
+    ],
+)
+def test_held_by_soldiers_is_a_detention(language: str, text: str, gaz: Gazetteer) -> None:
+    events = foreground(text, gaz, language)
+    assert [e.sub_event_type for e in events] == ["Abduction/forced disappearance"]
+
+
+def test_prisoners_held_by_authorities_are_no_abduction(gaz: Gazetteer) -> None:
+    text = "The prisoners of war were held by Ukrainian authorities in a camp near Lviv."
+    assert foreground(text, gaz, "en") == []
