@@ -5,7 +5,8 @@ a withdrawal or a town given up without a fight is told in uk/ru as in en; "вс
 wants is not done; "на сьогодні" is a running total; a mention with no
 place of its own that speaks of the occupied territories tells a tally over them; a noun
 ending like a past verb ("Байрактарів") says nothing happened; "родом з", "went to defend" tell
-a life; someone "held by Russian soldiers" was detained."""
+a life; someone "held by Russian soldiers" was detained; "на знак підтримки" is a gesture, as en
+"a show of support" is, and a protest's gesture is the protest."""
 
 from __future__ import annotations
 
@@ -404,3 +405,46 @@ def test_held_by_soldiers_is_a_detention(language: str, text: str, gaz: Gazettee
 def test_prisoners_held_by_authorities_are_no_abduction(gaz: Gazetteer) -> None:
     text = "The prisoners of war were held by Ukrainian authorities in a camp near Lviv."
     assert foreground(text, gaz, "en") == []
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        (
+            "en",
+            "Three leaders travelled to Kyiv in a show of support as the city came under "
+            "further Russian attack.",
+        ),
+        (
+            "uk",
+            "Три лідери приїхали до Києва на знак підтримки, оскільки Київ зазнає подальших "
+            "атак Росії.",
+        ),
+        (
+            "ru",
+            "Три лидера приехали в Киев в знак поддержки, поскольку Киев подвергается новым "
+            "атакам России.",
+        ),
+    ],
+)
+def test_a_visit_in_a_show_of_support_is_no_attack(
+    language: str, text: str, gaz: Gazetteer
+) -> None:
+    assert foreground(text, gaz, language) == []
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "Thousands rallied in Lviv on Sunday in a show of support for the army."),
+        ("uk", "Тисячі людей вийшли на мітинг у Львові в неділю на знак підтримки армії."),
+        ("ru", "Тысячи людей вышли на митинг во Львове в воскресенье в знак поддержки армии."),
+    ],
+)
+def test_a_rally_in_a_show_of_support_is_a_protest(
+    language: str, text: str, gaz: Gazetteer
+) -> None:
+    events = foreground(text, gaz, language)
+    assert [(e.sub_event_type, e.location.name if e.location else None) for e in events] == [
+        ("Peaceful protest", "Lviv")
+    ]

@@ -41,6 +41,8 @@ _ANCHOR = {
 _PROTEST = frozenset(
     t.sub_event_type for t in SUB_EVENT_TYPES if t.event_type in ("Protests", "Riots")
 )
+# A protest's demands and gestures ("demanded", "in a show of support") are the protest itself.
+_PROTEST_MOODS = frozenset({"demand", "figurative"})
 # Agreements (a prisoner exchange, a truce) are made between states: no place is expected.
 _NATIONAL = frozenset({"Agreement"})
 _NATIONAL_STEP = (0.0, "an agreement between the sides, no place expected")
@@ -143,8 +145,8 @@ def score(text: str, signals: Signals, pack: LanguagePack) -> Confidence:
     )
     protest = signals.sub_event_type in _PROTEST
     for kind, step in _MOOD.items():
-        if kind == "demand" and protest:
-            continue  # what protesters demanded is what the protest did
+        if kind in _PROTEST_MOODS and protest:
+            continue  # what protesters demanded, or "a show of support", is what the protest did
         found: Finder = _outside_relatives(pack, signals) if kind == "aggregate" else _found
         holds = _mood_holds(text, cues[kind], signals, factual, found)
         if kind == "aggregate":
