@@ -6,7 +6,8 @@ wants is not done; "на сьогодні" is a running total; a mention with no
 place of its own that speaks of the occupied territories tells a tally over them; a noun
 ending like a past verb ("Байрактарів") says nothing happened; "родом з", "went to defend" tell
 a life; someone "held by Russian soldiers" was detained; "на знак підтримки" is a gesture, as en
-"a show of support" is, and a protest's gesture is the protest."""
+"a show of support" is, and a protest's gesture is the protest; "the war goes on" makes no
+background of the news beside it."""
 
 from __future__ import annotations
 
@@ -447,4 +448,32 @@ def test_a_rally_in_a_show_of_support_is_a_protest(
     events = foreground(text, gaz, language)
     assert [(e.sub_event_type, e.location.name if e.location else None) for e in events] == [
         ("Peaceful protest", "Lviv")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        (
+            "en",
+            "Russia's war in Ukraine has continued, and Kharkiv came under heavy shelling "
+            "on Monday.",
+        ),
+        (
+            "uk",
+            "Війна Росії проти України триває третій рік, а Харків у понеділок знову потрапив "
+            "під обстріл.",
+        ),
+        (
+            "ru",
+            "Война России против Украины продолжается третий год, а Харьков в понедельник снова "
+            "попал под обстрел.",
+        ),
+    ],
+)
+def test_the_war_going_on_leaves_the_day_s_news(language: str, text: str, gaz: Gazetteer) -> None:
+    """ "The war goes on" tells of the war: the shelling beside it is no background."""
+    events = foreground(text, gaz, language)
+    assert [(e.location.name if e.location else None, e.event_date) for e in events] == [
+        ("Kharkiv", date(2024, 6, 3))
     ]
