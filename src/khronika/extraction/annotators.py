@@ -310,14 +310,16 @@ def _followed_by_settlement(spans: list[PlaceSpan], span: PlaceSpan) -> bool:
     )
 
 
-@component("mood", needs=("sentences", "dates", "figures"), adds=("mood",))
+@component("mood", needs=("sentences", "triggers", "dates", "figures"), adds=("mood",))
 def mood(doc: Document) -> None:
     """Background ("fighting has gone on since May"), claims and denials."""
     text, pack = doc.text, doc.pack
     found: list[Mood] = []
-    for sentence, dated, counted in zip(doc.sentences, doc.dates, doc.figures, strict=True):
+    for sentence, hits, dated, counted in zip(
+        doc.sentences, doc.triggers, doc.dates, doc.figures, strict=True
+    ):
         s, e = sentence.start, sentence.end
-        cue = pack.background_cue.search(text, s, e)
+        cue = _background_cue(text, sentence, hits, pack)
         background = bool(cue) or any(d.since for d in dated)
         found.append(
             Mood(
@@ -329,6 +331,35 @@ def mood(doc: Document) -> None:
             )
         )
     doc.mood = found
+
+
+def _background_cue(
+    text: str, sentence: Sentence, hits: list[TriggerHit], pack: LanguagePack
+) -> re.Match[str] | None:
+    """The sentence's first background cue, passing over one inside a comma-set relative
+    clause that holds no trigger: in "after the battles for the island, which went on since
+    the war began, the troops withdrew on 30 June" the span is the battles', not the news';
+    and over one told of the war itself ("Вторгнення Росії в Україну триває четвертий
+    тиждень, але Маріуполь ... під бомбардуваннями"): the war goes on, the news is the rest."""
+    s, e = sentence.start, sentence.end
+    clauses = [(m.start(), m.end()) for m in pack.grammar.relative_clause.finditer(text, s, e)]
+    wars = [m.end() for m in pack.negated_event.finditer(text, s, e)]
+    for cue in pack.background_cue.finditer(text, s, e):
+        if any(_tells_of(text, end, cue.start(), pack) for end in wars):
+            continue
+        clause = next((c for c in clauses if c[0] <= cue.start() < c[1]), None)
+        if clause is None or any(clause[0] <= t.start < clause[1] for t in hits):
+            return cue
+    return None
+
+
+_WAR_REACH = 20  # characters between the war named as a whole and the cue that tells of it
+
+
+def _tells_of(text: str, war_end: int, cue_start: int, pack: LanguagePack) -> bool:
+    """Whether a cue follows the war named as a whole closely, in its clause: its verb."""
+    gap = cue_start - war_end
+    return 0 <= gap <= _WAR_REACH and not pack.grammar.clause_break.search(text, war_end, cue_start)
 
 
 def _dated_to_a_day(dates: list[TimeExpression], cue_start: int) -> bool:

@@ -20,6 +20,7 @@ from functools import lru_cache
 from typing import Literal
 
 from khronika.lang import LanguagePack
+from khronika.lang.morphology import WITH_DICTIONARY, likeliest_noun
 from khronika.taxonomy import SUB_EVENT_TYPES
 
 THRESHOLD = 0.5
@@ -40,6 +41,8 @@ _ANCHOR = {
 _PROTEST = frozenset(
     t.sub_event_type for t in SUB_EVENT_TYPES if t.event_type in ("Protests", "Riots")
 )
+# A protest's demands and gestures ("demanded", "in a show of support") are the protest itself.
+_PROTEST_MOODS = frozenset({"demand", "figurative"})
 # Agreements (a prisoner exchange, a truce) are made between states: no place is expected.
 _NATIONAL = frozenset({"Agreement"})
 _NATIONAL_STEP = (0.0, "an agreement between the sides, no place expected")
@@ -56,6 +59,10 @@ _TARGET = (0.05, "names what was hit")
 # "Died defender of Mariupol ... She went to the front ... was only 27": a life told, and a
 # death in it with no attack, weapon, count or target named.
 _OBITUARY = (-0.35, "a death in a life told, no attack named")
+# "Russia stole 400,000 tons of grain from the occupied territories": an area as a whole, told
+# by a mention that names no place of its own, is a tally over it, not one event.
+_AREA_WIDE = (-0.35, "told of a whole area (the occupied territories), no place of its own")
+_OWN_ANCHORS = frozenset({"own-place", "own-region"})
 _MOOD = {
     "unreal": (-0.35, "wanted, planned, supplied or possible, not done"),
     "demand": (-0.35, "asked, called or demanded, not done"),
@@ -110,7 +117,7 @@ def score(text: str, signals: Signals, pack: LanguagePack) -> Confidence:
     cues = pack.confidence
     sentences = signals.trigger_sentences
     words = [text[start:end] for start, end in signals.trigger_spans]  # as matched
-    past = any(cues["past_trigger"].fullmatch(word) for word in words)
+    past = any(_past_tense(word, cues["past_trigger"], pack.code) for word in words)
     if past or any(_found(cues["happened"], text, s, e) for s, e in sentences):
         add(_HAPPENED)
     elif not signals.victims:
@@ -128,6 +135,8 @@ def score(text: str, signals: Signals, pack: LanguagePack) -> Confidence:
     if _one_death_only(signals, words, pack) and cues["biography"].search(text):
         add(_OBITUARY)
     chosen = signals.chosen_sentence
+    if _area_wide(text, cues["area_wide"], signals):
+        add(_AREA_WIDE)
     moods_in_chosen = chosen is not None and any(_found(cues[k], text, *chosen) for k in _MOOD)
     factual = moods_in_chosen and any(  # asked only when a mood could hold through the chosen
         _found(cues["happened"], text, s, e)
@@ -136,8 +145,8 @@ def score(text: str, signals: Signals, pack: LanguagePack) -> Confidence:
     )
     protest = signals.sub_event_type in _PROTEST
     for kind, step in _MOOD.items():
-        if kind == "demand" and protest:
-            continue  # what protesters demanded is what the protest did
+        if kind in _PROTEST_MOODS and protest:
+            continue  # what protesters demanded, or "a show of support", is what the protest did
         found: Finder = _outside_relatives(pack, signals) if kind == "aggregate" else _found
         holds = _mood_holds(text, cues[kind], signals, factual, found)
         if kind == "aggregate":
@@ -164,6 +173,25 @@ def _one_death_only(signals: Signals, words: list[str], pack: LanguagePack) -> b
     return bool(words) and all(
         pack.killed.fullmatch(word) or pack.injured.fullmatch(word) for word in words
     )
+
+
+def _past_tense(word: str, cue: re.Pattern[str], code: str) -> bool:
+    """Whether a trigger, as matched, is told in the past tense. The pattern reads endings;
+    in uk/ru a word of the trigger with a past ending counts only if the dictionary does not
+    read it as a noun: "трьох Байрактарів" ends like "полетів" but names drones."""
+    if not cue.fullmatch(word):
+        return False
+    if code not in WITH_DICTIONARY:
+        return True
+    return any(cue.fullmatch(w) and not likeliest_noun(w, code) for w in word.split())
+
+
+def _area_wide(text: str, cue: re.Pattern[str], signals: Signals) -> bool:
+    """Whether the sentence that typed a mention with no place of its own speaks of a whole
+    area ("from the temporarily occupied territories"): with a town named, the area is only
+    where the town lies."""
+    chosen = signals.chosen_sentence
+    return signals.anchor not in _OWN_ANCHORS and chosen is not None and _found(cue, text, *chosen)
 
 
 def _superlative(text: str, cues: dict[str, re.Pattern[str]], signals: Signals) -> bool:

@@ -14,6 +14,7 @@ import re
 from functools import cache, lru_cache
 from typing import Any
 
+from khronika.lang import morphology as word_morphology
 from khronika.places.romanize import cyrillic_base_forms
 
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
@@ -23,9 +24,8 @@ _MAX_COMBINATIONS = 24
 
 @cache
 def _analyzers() -> tuple[Any, ...]:
-    import pymorphy3  # noqa: PLC0415 - loaded on first Cyrillic lookup only
-
-    return (pymorphy3.MorphAnalyzer(lang="uk"), pymorphy3.MorphAnalyzer(lang="ru"))
+    """The uk and ru analyzers, shared with the packs' word tests (``lang.morphology``)."""
+    return tuple(word_morphology.analyzer(code) for code in word_morphology.WITH_DICTIONARY)
 
 
 def is_cyrillic(text: str) -> bool:
