@@ -17,17 +17,22 @@ from typing import Any
 from khronika import pipeline
 from khronika.backfill.shards import SCHEMA, ShardOutcome, encode
 from khronika.lang import load_pack
+from khronika.language import detect_language
 from khronika.places import Gazetteer
+from khronika.places.morphology import word_forms
 from khronika.records import Report
 
 LANGUAGES = ("en", "uk", "ru")
 
 
 def warm_up() -> None:
-    """Load what every extraction needs, once for this process."""
+    """Load what every extraction needs, once for this process: the gazetteer, the packs, the
+    language detector and the Cyrillic morphology (fed the packs' own month names)."""
     Gazetteer.default()
     for code in LANGUAGES:
-        load_pack(code)
+        months = list(load_pack(code).months)
+        detect_language(" ".join(months))
+        word_forms(months[0])
 
 
 def extract_shard(index: int, items: list[dict[str, Any]]) -> ShardOutcome:
