@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -242,3 +243,42 @@ def test_bad_inputs_and_work_dirs_are_refused_naming_them(
     status, err = run(str(inputs[0]), "--shard-size", "0")
     assert status == 2 and "must be at least 1" in err
     assert not (tmp_path / "b.db.backfill").exists()  # nothing started
+
+
+def test_parquet_input_rows_are_reports_and_bad_rows_and_files_errors(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table(
+        {
+            "id": ["p-1", "p-2", None],
+            "text": [
+                "Shelling of Kherson killed 2 civilians.",
+                None,
+                "Обстріл Сум: троє поранені.",
+            ],
+            "published": [datetime(2024, 5, 20, 9), None, datetime(2024, 5, 21)],
+            "language": ["en", None, None],
+            "source": ["outlet", None, "channel"],
+        }
+    )
+    path = tmp_path / "reports.parquet"
+    pq.write_table(table, path, row_group_size=2)
+    first, second, third = read_paths([path])
+    assert isinstance(first, Report) and isinstance(third, Report)
+    assert (first.id, first.published, first.language, first.source, first.format) == (
+        "p-1",
+        datetime(2024, 5, 20, 9),
+        "en",
+        "outlet",
+        "parquet",
+    )
+    assert first.origin == f"{path}#1" and third.id.startswith("r-")  # content id when none
+    assert str(second) == f"{path}#2: no text"
+
+    (tmp_path / "notes.parquet").write_text("not a table")
+    [error] = read_paths([tmp_path / "notes.parquet"])
+    assert str(error).startswith(f"{tmp_path / 'notes.parquet'}: not a readable Parquet file")
+    pq.write_table(pa.table({"body": ["x"]}), tmp_path / "other.parquet")
+    [error] = read_paths([tmp_path / "other.parquet"])
+    assert str(error).endswith("no 'text' column (columns: body)")
