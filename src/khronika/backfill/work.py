@@ -47,8 +47,22 @@ def extract_shard(index: int, items: list[dict[str, Any]]) -> ShardOutcome:
         mentions=sum(row["mentions"] for row in rows),
         seconds=time.perf_counter() - started,
         pid=os.getpid(),
-        peak_rss_kb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        peak_rss_kb=peak_rss_kb(),
     )
+
+
+def peak_rss_kb() -> int:
+    """This process's peak resident memory. Linux's VmHWM is this process's own; ru_maxrss
+    starts from the parent's when a worker is spawned (fork, then exec), so it is the
+    fallback only."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def _row(ordinal: int, item: dict[str, Any]) -> dict[str, Any]:
