@@ -5,7 +5,12 @@ inputs are refused with an error naming them."""
 from __future__ import annotations
 
 import json
+import os
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -13,7 +18,7 @@ from typing import Any
 import pytest
 
 from khronika.backfill import BackfillError, backfill
-from khronika.backfill.shards import MANIFEST
+from khronika.backfill.shards import MANIFEST, WorkDir
 from khronika.cli import main
 from khronika.ingest import read_paths
 from khronika.ingest_run import ingest
@@ -197,6 +202,44 @@ def test_a_rerun_after_a_crash_redoes_no_finished_shard_and_doubles_nothing(
     assert snapshot(db) == reference
 
 
+def test_killed_by_sigkill_mid_run_the_same_command_finishes_with_the_same_events(
+    inputs: list[Path], serial: Any, tmp_path: Path
+) -> None:
+    reference, _ = serial
+    work, db = tmp_path / "work", tmp_path / "b.db"
+    command = [str(Path(sys.executable).parent / "khronika"), "backfill", *map(str, inputs)]
+    command += ["--db", str(db), "--work-dir", str(work), "--workers", "2", "--shard-size", "3"]
+    # Its own session, so that the kill reaches the workers too, as a kill of a whole job does.
+    process = subprocess.Popen(
+        command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        for _ in range(2400):  # at most about two minutes, then it is killed wherever it is
+            if process.poll() is not None or len(_manifest_shards(work)) >= 3:
+                break
+            time.sleep(0.05)
+        os.killpg(process.pid, signal.SIGKILL)
+    finally:
+        process.wait()
+    assert process.returncode == -signal.SIGKILL  # killed, not finished
+    done = {p.name: p.stat().st_mtime_ns for p in work.glob("shard-*.parquet")}
+    assert 3 <= len(done) < 17
+
+    with Store(db) as store:
+        summary = backfill(store, inputs, work, workers=2, shard_size=3)
+    assert summary.reused == len(done) and summary.shards == 17
+    assert all(p.stat().st_mtime_ns == done[p.name] for p in map(work.joinpath, done))
+    assert snapshot(db) == reference
+
+
+def _manifest_shards(work: Path) -> dict[str, Any]:
+    try:
+        shards: dict[str, Any] = json.loads((work / MANIFEST).read_text())["shards"]
+    except (OSError, ValueError, KeyError):  # not written yet
+        return {}
+    return shards
+
+
 def test_dask_local_cluster_gives_the_same_events(
     inputs: list[Path], serial: Any, tmp_path: Path
 ) -> None:
@@ -235,6 +278,11 @@ def test_bad_inputs_and_work_dirs_are_refused_naming_them(
     (work / MANIFEST).write_text("{not json")
     status, err = run(str(inputs[0]), "--work-dir", str(work))
     assert status == 1 and f"{work / MANIFEST}: not a readable backfill manifest" in err
+
+    held = WorkDir(tmp_path / "held", 10)  # as a backfill running now holds it
+    status, err = run(str(inputs[0]), "--work-dir", str(held.path))
+    assert status == 1 and f"{held.path}: another backfill is using this work dir" in err
+    held.close()
 
     status, err = run(str(inputs[0]), "--scheduler", "tcp://127.0.0.1:1")
     assert status == 2 and "--scheduler needs --engine dask" in err

@@ -81,6 +81,24 @@ def backfill(
         work = WorkDir(work_dir, shard_size)
     except WorkDirError as error:
         raise BackfillError(str(error)) from None
+    try:
+        return _run(store, paths, work, engine, workers, scheduler, options, progress, after_shard)
+    finally:
+        work.close()
+
+
+def _run(
+    store: Store,
+    paths: Sequence[str | Path],
+    work: WorkDir,
+    engine: EngineName,
+    workers: int | None,
+    scheduler: str | None,
+    options: ReadOptions,
+    progress: Progress | None,
+    after_shard: Callable[[int], None] | None,
+) -> BackfillSummary:
+    shard_size = work.manifest["shard_size"]
     say = progress or (lambda line: None)
     count = sum(1 for _ in read_paths(paths, options))
     total = -(-count // shard_size)

@@ -22,6 +22,9 @@ EngineName = Literal["local", "dask"]
 ENGINES: tuple[EngineName, ...] = ("local", "dask")
 
 
+AGAIN = "the shards done are kept, run the same backfill again to go on"
+
+
 class EngineError(Exception):
     """The engine could not start or lost its workers; what was done is kept."""
 
@@ -51,8 +54,11 @@ class Runner:
             outcomes = [future.result() for future in done]
         except BrokenProcessPool:
             raise EngineError(
-                "a worker process died (out of memory, or killed); the shards done are kept, "
-                "run the same backfill again to go on"
+                f"a worker process died (out of memory, or killed); {AGAIN}"
+            ) from None
+        except Exception as error:  # one report's failure is kept in its shard: this is not one
+            raise EngineError(
+                f"a worker failed: {type(error).__name__}: {error}; {AGAIN}"
             ) from None
         return sorted(outcomes, key=lambda o: o.index), set(rest)
 

@@ -10,6 +10,7 @@ so after a kill at any moment it is either there whole or not at all.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import io
 import json
@@ -18,7 +19,7 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -28,6 +29,7 @@ from khronika.records import Report
 
 SHARD_SIZE = 500
 MANIFEST = "manifest.json"
+LOCK = ".lock"
 MANIFEST_VERSION = 1
 
 # One row per input item. A read error has only its origin and message; an extraction that
@@ -128,7 +130,10 @@ def read_rows(path: Path) -> Iterator[dict[str, Any]]:
 
 
 class WorkDir:
-    """The folder a backfill keeps its shards and manifest in; a rerun reuses what is done."""
+    """The folder a backfill keeps its shards and manifest in; a rerun reuses what is done.
+
+    One backfill at a time holds it (a lock the system drops when the process dies, even by
+    ``kill -9``), so the temporary files a killed run left can be removed safely."""
 
     def __init__(self, path: str | os.PathLike[str], shard_size: int) -> None:
         self.path = Path(path)
@@ -138,9 +143,28 @@ class WorkDir:
             raise WorkDirError(f"{self.path}: cannot create the work dir: {_why(error)}") from None
         if not os.access(self.path, os.W_OK | os.X_OK | os.R_OK):
             raise WorkDirError(f"{self.path}: the work dir is not readable and writable")
+        self._lock = self._hold()
+        for left in self.path.glob(".*.tmp*"):
+            left.unlink(missing_ok=True)
         self.manifest = self._read_manifest()
         self.manifest.update(version=MANIFEST_VERSION, shard_size=shard_size)
         self.manifest.setdefault("shards", {})
+
+    def _hold(self) -> IO[bytes]:
+        try:
+            handle = (self.path / LOCK).open("ab")
+        except OSError as error:
+            raise WorkDirError(f"{self.path / LOCK}: cannot open: {_why(error)}") from None
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            raise WorkDirError(f"{self.path}: another backfill is using this work dir") from None
+        return handle
+
+    def close(self) -> None:
+        """Let another backfill use the work dir."""
+        self._lock.close()
 
     def _read_manifest(self) -> dict[str, Any]:
         path = self.path / MANIFEST
