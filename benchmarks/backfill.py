@@ -2,6 +2,11 @@
 workers and 2 Dask workers, peak memory per worker, and a check that a sample's events are
 those of a serial ingest.
 
+Columns: ``extract r/s`` reports per second until the last shard was extracted, ``end-to-end``
+reports per second with the reading and the loading (``extract s`` and the whole), ``worker s``
+the workers' extraction time added up, ``load s`` the loading's own time (storing and linking,
+alongside the extraction, in this process): the last two are extraction against linking.
+
 ``python benchmarks/backfill.py [--reports 200000] [--sample 20000] [--workers 1,2,4] [--dask]``
 builds the reports by replaying the shared development data (news articles, Warline's English
 and Ukrainian texts, ACLED notes, UCDP headlines) round after round, each round with its dates
@@ -143,7 +148,8 @@ def line(name: str, reports: int, summary: BackfillSummary, seconds: float) -> s
     rss = "/".join(f"{kb / 1024:.0f}" for kb in peaks)
     return (
         f"{name:10} {reports:8d} {reports / summary.extract_seconds:12.1f} "
-        f"{reports / seconds:11.1f} {summary.extract_seconds:9.1f} {summary.load_seconds:8.1f}"
+        f"{reports / seconds:11.1f} {summary.extract_seconds:9.1f} {summary.worker_seconds:9.1f} "
+        f"{summary.load_seconds:8.1f}"
         f"  {rss}"
     )
 
@@ -182,7 +188,7 @@ def measure(folder: Path, args: argparse.Namespace) -> int:
     )
     print(
         f"{'run':10} {'reports':>8} {'extract r/s':>12} {'end-to-end':>11} {'extract s':>9} "
-        f"{'link s':>8}  worker peak RSS MB"
+        f"{'worker s':>9} {'load s':>8}  worker peak RSS MB"
     )
     runs = [("local", int(n)) for n in args.workers.split(",") if n]
     if args.dask:

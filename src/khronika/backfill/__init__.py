@@ -1,13 +1,15 @@
-"""``khronika backfill``: extract a large input in parallel shards, then load it into the store.
+"""``khronika backfill``: extract a large input in parallel shards and load it into the store.
 
-Three steps. The inputs are read once to count them (so progress can say "12/400 shards").
-They are read again and cut into shards of K reports in input order; each shard not already in
-the work dir is extracted by a worker (``engines``) and kept as a Parquet file (``shards``).
-Then the shard files are loaded in input order through the ingest loop (``load``): reports,
-their mentions and linking, committed in ingest's batches. Linking stays serial, in the store's
-canonical order, because the events must be those a serial ingest makes: the same ids and
-the same JSON. A kill at any moment loses at most the shard being written and the open commit
-batch; the same command again reuses the finished shards and finishes with the same result.
+The inputs are read once to count them (so progress can say "12/400 shards"), then again and
+cut into shards of K reports in input order; each shard not already in the work dir is
+extracted by a worker (``engines``) and kept as a Parquet file (``shards``). Meanwhile this
+process loads the kept shards in input order, each as soon as those before it are kept,
+through the ingest loop (``load``): reports, their mentions and linking, in ingest's commit
+batches. Linking stays serial, in the store's canonical order, because the events must be those
+a serial ingest makes: the same ids and the same JSON; running it alongside the extraction
+hides its time behind the workers'. A kill at any moment loses at most the shards being
+extracted and the open commit batch; the same command again reuses the kept shards, skips the
+stored reports, and finishes with the same result.
 """
 
 from __future__ import annotations
@@ -20,7 +22,14 @@ from pathlib import Path
 
 from khronika.backfill.engines import ENGINES, EngineError, EngineName, start
 from khronika.backfill.load import load
-from khronika.backfill.shards import SHARD_SIZE, Shard, WorkDir, WorkDirError, plan
+from khronika.backfill.shards import (
+    SHARD_SIZE,
+    Shard,
+    ShardOutcome,
+    WorkDir,
+    WorkDirError,
+    plan,
+)
 from khronika.ingest import DEFAULT_OPTIONS, ReadOptions, read_paths
 from khronika.ingest_run import IngestSummary
 from khronika.places import Gazetteer
@@ -43,20 +52,27 @@ class BackfillSummary:
     ingest: IngestSummary
     shards: int = 0
     reused: int = 0
-    extract_seconds: float = 0.0
-    load_seconds: float = 0.0
+    seconds: float = 0.0  # extraction, loading and linking, overlapped
+    extract_seconds: float = 0.0  # until the last shard was kept
+    wait_seconds: float = 0.0  # of ``seconds``, the loading waited this long for shards
+    worker_seconds: float = 0.0  # the workers' extraction time, added up over the shards
     worker_peak_rss_kb: dict[int, int] = field(default_factory=dict)  # pid -> peak
 
     @property
     def ok(self) -> bool:
         return self.ingest.ok
 
+    @property
+    def load_seconds(self) -> float:
+        """The loading's own time: storing and linking, the rest of ``seconds``."""
+        return self.seconds - self.wait_seconds
+
     def line(self) -> str:
         rss = max(self.worker_peak_rss_kb.values(), default=0) / 1024
         return (
-            f"{self.ingest.line()}; {self.shards} shards ({self.reused} reused), extraction "
-            f"{self.extract_seconds:.1f} s, loading and linking {self.load_seconds:.1f} s, "
-            f"peak worker memory {rss:.0f} MB"
+            f"{self.ingest.line()}; {self.shards} shards ({self.reused} reused) in "
+            f"{self.seconds:.1f} s: extraction {self.extract_seconds:.1f} s, loading and "
+            f"linking {self.load_seconds:.1f} s alongside; peak worker memory {rss:.0f} MB"
         )
 
 
@@ -121,27 +137,38 @@ def _run(
                 names[shard.index] = shard
                 yield shard
 
+    def complete(outcomes: Iterator[ShardOutcome]) -> Iterator[Path]:
+        """The shard files in input order, each as soon as it and those before it are kept
+        (a shard not in ``names`` is reused or kept), while the workers go on with the later
+        ones; the time spent waiting for them is counted apart from the loading's."""
+        loaded = 0
+        while True:
+            waited = time.monotonic()
+            outcome = next(outcomes, None)
+            summary.wait_seconds += time.monotonic() - waited
+            if outcome is None:
+                break
+            work.write(names.pop(outcome.index), outcome)
+            summary.worker_peak_rss_kb[outcome.pid] = outcome.peak_rss_kb
+            summary.worker_seconds += outcome.seconds
+            meter.step(outcome.reports)
+            if after_shard is not None:
+                after_shard(outcome.index)
+            while loaded < len(files) and loaded not in names:
+                yield files[loaded]
+                loaded += 1
+        summary.extract_seconds = time.monotonic() - started
+        yield from files[loaded:]
+
+    loading = _Meter(say, "loading and linking", total, "stored")
     started = time.monotonic()
     workers = workers or os.cpu_count() or 1
     try:
         with start(engine, workers, scheduler) as runner:
-            for outcome in runner.map(todo()):
-                work.write(names.pop(outcome.index), outcome)
-                summary.worker_peak_rss_kb[outcome.pid] = outcome.peak_rss_kb
-                meter.step(outcome.reports)
-                if after_shard is not None:
-                    after_shard(outcome.index)
+            summary.ingest = load(store, complete(runner.map(todo())), loading.step)
     except (EngineError, WorkDirError) as error:
         raise BackfillError(str(error)) from None
-    summary.extract_seconds = time.monotonic() - started
-
-    started = time.monotonic()
-    loading = _Meter(say, "loading and linking", len(files), "stored")
-    try:
-        summary.ingest = load(store, files, loading.step)
-    except WorkDirError as error:
-        raise BackfillError(str(error)) from None
-    summary.load_seconds = time.monotonic() - started
+    summary.seconds = time.monotonic() - started
     work.save_manifest(loaded=time.time(), db=str(store.path))
     return summary
 

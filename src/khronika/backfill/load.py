@@ -10,7 +10,7 @@ ingest's own and the events are those of a serial ingest of the same inputs.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ class ReplayedError(Exception):
 class Replay:
     """Reads shard files in order and answers ingest's extractor calls from them."""
 
-    def __init__(self, files: Sequence[Path], on_shard: Callable[[int], None] | None = None):
+    def __init__(self, files: Iterable[Path], on_shard: Callable[[int], None] | None = None):
         self.files = files
         self.on_shard = on_shard
         self._current: tuple[Report, dict[str, Any]] | None = None
@@ -64,7 +64,7 @@ class Replay:
 
 
 def load(
-    store: Store, files: Sequence[Path], on_shard: Callable[[int], None] | None = None
+    store: Store, files: Iterable[Path], on_shard: Callable[[int], None] | None = None
 ) -> IngestSummary:
     """Store the shards' reports and mentions in input order and link them, as ingest does;
     ``on_shard`` is told how many items each shard held once they are through."""
