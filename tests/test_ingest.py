@@ -488,7 +488,7 @@ def test_unknown_format_is_an_error() -> None:
     results = list(read_bytes(b"text", "a.txt", ReadOptions(format="pdf")))
     assert [str(item) for item in results] == [
         "a.txt: unknown format 'pdf' "
-        "(formats: text, html, json, jsonl, csv, telegram, feed, channel)"
+        "(formats: text, html, json, jsonl, csv, telegram, feed, channel, parquet)"
     ]
 
 

@@ -17,7 +17,7 @@ from typing import IO, Any, NoReturn, TypeVar
 
 from tqdm import tqdm
 
-from khronika import __version__, cli_live, export, pipeline
+from khronika import __version__, cli_backfill, cli_live, export, pipeline
 from khronika.explain import evidence_report_ids, explain_event, pretty_extraction
 from khronika.ingest import FORMATS as INPUT_FORMATS
 from khronika.ingest import ReadOptions, read_paths
@@ -287,6 +287,9 @@ def build_parser() -> Parser:
     )
     reports.set_defaults(handler=_reports)
     cli_live.add_commands(commands, _add_db_option)
+    cli_backfill.add_command(
+        commands, _add_db_option, _add_reading_options, _read_options, _integer
+    )
 
     commands.add_parser(
         "gazetteer",

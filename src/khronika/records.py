@@ -38,6 +38,10 @@ class Evidence:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Evidence:
+        return cls(**data)
+
 
 @dataclass
 class Report:
@@ -70,6 +74,24 @@ class Report:
             "received": self.received.isoformat() if self.received else None,
             "edited": self.edited.isoformat() if self.edited else None,
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Report:
+        """The inverse of ``to_dict``, with the report's text under ``text``."""
+        return cls(
+            id=data["id"],
+            text=data["text"],
+            title=data.get("title"),
+            url=data.get("url"),
+            published=_datetime(data.get("published")),
+            source=data.get("source"),
+            language=data.get("language"),
+            encoding=data.get("encoding"),
+            origin=data.get("origin"),
+            format=data.get("format"),
+            received=_datetime(data.get("received")),
+            edited=_datetime(data.get("edited")),
+        )
 
 
 @dataclass
@@ -107,6 +129,24 @@ class Figure:
             "evidence": self.evidence.to_dict(),
         }
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Figure:
+        """The inverse of ``to_dict`` (``order`` is not in it: the history's order says it)."""
+        return cls(
+            kind=data["kind"],
+            value=data["value"],
+            qualifier=data["qualifier"],
+            group=data["group"],
+            evidence=Evidence.from_dict(data["evidence"]),
+            low=data["low"],
+            high=data["high"],
+            word=data["word"],
+            speaker=data["speaker"],
+            channel=data["channel"],
+            as_of=data["as_of"],
+            part_of_total=data["part_of_total"],
+        )
+
 
 @dataclass
 class Place:
@@ -141,6 +181,14 @@ class Place:
             "evidence": self.evidence.to_dict() if self.evidence else None,
         }
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Place:
+        evidence = data.get("evidence")
+        return cls(
+            **{k: v for k, v in data.items() if k != "evidence"},
+            evidence=Evidence.from_dict(evidence) if evidence else None,
+        )
+
 
 @dataclass
 class Source:
@@ -159,6 +207,10 @@ class Source:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Source:
+        return cls(**data)
 
 
 @dataclass
@@ -184,6 +236,13 @@ class Weapon:
             "evidence": self.evidence.to_dict(),
         }
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Weapon:
+        return cls(
+            **{k: v for k, v in data.items() if k != "evidence"},
+            evidence=Evidence.from_dict(data["evidence"]),
+        )
+
 
 @dataclass
 class Target:
@@ -193,6 +252,10 @@ class Target:
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "text": self.text, "evidence": self.evidence.to_dict()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Target:
+        return cls(data["kind"], data["text"], Evidence.from_dict(data["evidence"]))
 
 
 @dataclass
@@ -237,6 +300,11 @@ class Casualties:
             "high": self.high,
             "history": [f.to_dict() for f in self.history],
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Casualties:
+        history = [Figure.from_dict(f) for f in data["history"]]
+        return cls(data["low"], data["best"], data["high"], history)
 
 
 @dataclass
@@ -292,6 +360,35 @@ class Event:
             "evidence": {k: v.to_dict() for k, v in self.evidence.items()},
         }
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Event:
+        """The inverse of ``to_dict``: what a backfill's shard file keeps of an extraction."""
+        location = data["location"]
+        return cls(
+            id=data["id"],
+            event_date=_date(data["event_date"]),
+            date_precision=data["date_precision"],
+            date_end=_date(data["date_end"]),
+            event_type=data["event_type"],
+            sub_event_type=data["sub_event_type"],
+            actor1=data["actor1"],
+            actor2=data["actor2"],
+            location=Place.from_dict(location) if location else None,
+            fatalities=Casualties.from_dict(data["fatalities"]),
+            injured=Casualties.from_dict(data["injured"]),
+            weapons=[Weapon.from_dict(w) for w in data["weapons"]],
+            targets=[Target.from_dict(t) for t in data["targets"]],
+            sources=[Source.from_dict(s) for s in data["sources"]],
+            claim_status=data["claim_status"],
+            civilian_targeting=data["civilian_targeting"],
+            background=data["background"],
+            confidence=data["confidence"],
+            confidence_reasons=list(data["confidence_reasons"]),
+            notes=data["notes"],
+            report_ids=list(data["report_ids"]),
+            evidence={k: Evidence.from_dict(v) for k, v in data["evidence"].items()},
+        )
+
 
 @dataclass
 class Extraction:
@@ -312,3 +409,11 @@ class Extraction:
         if candidates:
             data["candidates"] = [e.to_dict() for e in self.candidates]
         return data
+
+
+def _datetime(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None

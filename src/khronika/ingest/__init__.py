@@ -18,6 +18,7 @@ from khronika.ingest.channel_page import read_channel_page
 from khronika.ingest.decode import decode
 from khronika.ingest.feed import read_feed
 from khronika.ingest.jsondoc import read_json, read_json_lines, read_telegram
+from khronika.ingest.parquet import is_parquet, read_parquet
 from khronika.ingest.table import read_table
 from khronika.ingest.text import read_text
 from khronika.ingest.webpage import read_html
@@ -73,13 +74,19 @@ def read_bytes(
 ) -> Iterator[Report | ReadError]:
     """Reports from one input's bytes; ``origin`` names it in errors and picks the reader by
     its extension unless ``options.format`` is set (unknown extensions are sniffed)."""
-    if options.format is not None and options.format not in READERS:
+    if options.format is not None and options.format not in FORMATS:
         yield ReadError(
             origin, f"unknown format '{options.format}' (formats: {', '.join(FORMATS)})"
         )
         return
     if len(data) > options.max_bytes:
         yield ReadError(origin, _too_large(len(data), options.max_bytes))
+        return
+    if options.format == "parquet" or (
+        options.format is None and (is_parquet(data) or origin.lower().endswith(".parquet"))
+    ):  # binary: read as a table, not decoded as text
+        received = datetime.now(UTC).replace(tzinfo=None)
+        yield from read_parquet(Input(origin, data, "", "utf-8", received), options)
         return
     try:
         decoded = decode(data)

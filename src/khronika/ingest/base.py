@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from khronika.records import Report, content_id
 
-FORMATS = ("text", "html", "json", "jsonl", "csv", "telegram", "feed", "channel")
+FORMATS = ("text", "html", "json", "jsonl", "csv", "telegram", "feed", "channel", "parquet")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,220 @@
+"""Backfill throughput: reports per second for extraction and end to end, with 1, 2 and 4 local
+workers and 2 Dask workers, peak memory per worker, and a check that a sample's events are
+those of a serial ingest.
+
+Columns: ``extract r/s`` reports per second until the last shard was extracted, ``end-to-end``
+reports per second with the reading and the loading (``extract s`` and the whole), ``worker s``
+the workers' extraction time added up, ``load s`` the loading's own time (storing and linking,
+alongside the extraction, in this process): the last two are extraction against linking.
+
+``python benchmarks/backfill.py [--reports 200000] [--sample 20000] [--workers 1,2,4] [--dask]``
+builds the reports by replaying the shared development data (news articles, Warline's English
+and Ukrainian texts, ACLED notes, UCDP headlines) round after round, each round with its dates
+shifted by a week and fresh ids, into JSONL files in a temporary folder (never in the repo).
+Needs ``../shared/eval``; on a shared or small machine, try ``--reports 5000`` first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import shutil
+import sqlite3
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from khronika.backfill import BackfillSummary, backfill
+from khronika.backfill.work import peak_rss_kb
+from khronika.ingest import read_paths
+from khronika.ingest_run import ingest
+from khronika.places import Gazetteer
+from khronika.places.gazetteer import index_path
+from khronika.store import Store
+
+EVAL = Path(__file__).resolve().parents[1].parent / "shared" / "eval"
+FILE_BYTES = 8_000_000  # under ingest's default --max-bytes of 10 MB
+
+
+def originals(folder: Path) -> list[dict[str, Any]]:
+    """One round of reports: (text, published, lang) from each shared file."""
+    rows: list[dict[str, Any]] = []
+    csv.field_size_limit(10_000_000)
+    with (folder / "news-en-2022-2024.csv").open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            when = datetime.strptime(row["seen_at"], "%Y%m%dT%H%M%SZ")
+            rows.append({"text": row["content"], "published": when, "lang": row["lang"]})
+    with (folder / "warline-dev.jsonl").open(encoding="utf-8") as handle:
+        for line in handle:
+            item = json.loads(line)
+            when = datetime.fromisoformat(item["date"])
+            for lang in ("en", "uk"):
+                if item.get(lang):
+                    rows.append({"text": item[lang], "published": when, "lang": lang})
+    with (folder / "acled-ukraine-2018-2023.csv").open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            when = datetime.strptime(row["event_date"][:10], "%d/%m/%Y")
+            rows.append({"text": row["notes"], "published": when, "lang": None})
+    raw = (folder / "ucdp-ukraine-2014-2021.csv").read_bytes()
+    lines = [_decode(line) for line in raw.splitlines(keepends=True)]
+    for row in csv.DictReader(lines):
+        dates = row["source_date"].split(";")
+        for number, headline in enumerate(row["source_headline"].split(";")):
+            when = _ucdp_date(dates[min(number, len(dates) - 1)]) or _ucdp_date(row["date_start"])
+            if headline.strip() and when is not None:
+                rows.append({"text": headline.strip(), "published": when, "lang": None})
+    return [row for row in rows if row["text"] and row["text"].strip()]
+
+
+def _decode(line: bytes) -> str:
+    try:
+        return line.decode("utf-8")
+    except UnicodeDecodeError:
+        return line.decode("cp1252", errors="replace")
+
+
+def _ucdp_date(value: str) -> datetime | None:
+    value = value.strip().split(" ")[0]
+    for form in ("%Y-%m-%d", "%d/%m/%Y", "%m/%d/%Y"):
+        try:
+            return datetime.strptime(value, form)
+        except ValueError:
+            continue
+    return None
+
+
+def replayed(base: list[dict[str, Any]], count: int) -> Iterator[dict[str, Any]]:
+    """``count`` reports: the originals again and again, a week later each round."""
+    for number in range(count):
+        round_, row = divmod(number, len(base))
+        published = base[row]["published"] + timedelta(days=7 * round_)
+        yield {
+            "id": f"bench-{round_}-{row}",
+            "text": base[row]["text"],
+            "published": published.isoformat(),
+            "lang": base[row]["lang"],
+            "source": "benchmark",
+        }
+
+
+def write_inputs(base: list[dict[str, Any]], folder: Path, count: int) -> list[Path]:
+    """The reports as JSONL files of about 8 MB each."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths: list[Path] = []
+    handle = None
+    for record in replayed(base, count):
+        if handle is None or handle.tell() > FILE_BYTES:
+            if handle is not None:
+                handle.close()
+            paths.append(folder / f"reports-{len(paths):04d}.jsonl")
+            handle = paths[-1].open("w", encoding="utf-8")
+        handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    if handle is not None:
+        handle.close()
+    return paths
+
+
+def events(db: Path) -> list[tuple[str, str]]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute("SELECT id, json FROM events ORDER BY id").fetchall()
+
+
+def run(
+    folder: Path, inputs: list[Path], engine: str, workers: int, shard_size: int
+) -> tuple[BackfillSummary, float, Path]:
+    db = folder / f"{engine}-{workers}.db"
+    started = time.monotonic()
+    with Store(db) as store:
+        summary = backfill(
+            store,
+            inputs,
+            folder / f"{engine}-{workers}.work",
+            engine=engine,  # type: ignore[arg-type]
+            workers=workers,
+            shard_size=shard_size,
+            progress=lambda line: print("  " + line, file=sys.stderr),
+        )
+    return summary, time.monotonic() - started, db
+
+
+def line(name: str, reports: int, summary: BackfillSummary, seconds: float) -> str:
+    peaks = sorted(summary.worker_peak_rss_kb.values())
+    rss = "/".join(f"{kb / 1024:.0f}" for kb in peaks)
+    return (
+        f"{name:10} {reports:8d} {reports / summary.extract_seconds:12.1f} "
+        f"{reports / seconds:11.1f} {summary.extract_seconds:9.1f} {summary.worker_seconds:9.1f} "
+        f"{summary.load_seconds:8.1f}"
+        f"  {rss}"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--reports", type=int, default=200_000)
+    parser.add_argument("--sample", type=int, default=20_000, help="reports checked vs serial")
+    parser.add_argument("--workers", default="1,2,4", help="local worker counts to run")
+    parser.add_argument("--dask", action="store_true", help="also run Dask with 2 workers")
+    parser.add_argument("--shard-size", type=int, default=500)
+    parser.add_argument("--keep", metavar="DIR", help="work in DIR and keep it")
+    parser.add_argument("--eval", type=Path, default=EVAL, help="the shared evaluation data")
+    args = parser.parse_args()
+    if not args.eval.is_dir():
+        print(f"needs the shared evaluation data in {args.eval}", file=sys.stderr)
+        return 2
+    folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="khronika-bf-"))
+    os.environ.setdefault("KHRONIKA_HOME", str(folder / "home"))
+    try:
+        return measure(folder, args)
+    finally:
+        if not args.keep:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def measure(folder: Path, args: argparse.Namespace) -> int:
+    if not index_path().exists():  # the place index is built once, before any timing
+        Gazetteer.load(index_path())
+    base = originals(args.eval)
+    inputs = write_inputs(base, folder / "inputs", args.reports)
+    size = sum(p.stat().st_size for p in inputs) / 1e6
+    print(
+        f"{args.reports} reports ({len(base)} originals replayed) in {len(inputs)} JSONL files "
+        f"({size:.0f} MB), cpus: {os.cpu_count()}"
+    )
+    print(
+        f"{'run':10} {'reports':>8} {'extract r/s':>12} {'end-to-end':>11} {'extract s':>9} "
+        f"{'worker s':>9} {'load s':>8}  worker peak RSS MB"
+    )
+    runs = [("local", int(n)) for n in args.workers.split(",") if n]
+    if args.dask:
+        runs.append(("dask", 2))
+    for engine, workers in runs:
+        summary, seconds, _ = run(folder, inputs, engine, workers, args.shard_size)
+        print(line(f"{engine} {workers}", args.reports, summary, seconds), flush=True)
+
+    own = peak_rss_kb() / 1024
+    print(f"peak RSS of the loading process (this one) after these runs: {own:.0f} MB")
+
+    sample = min(args.sample, args.reports)
+    sample_inputs = write_inputs(base, folder / "sample", sample)
+    started = time.monotonic()
+    with Store(folder / "serial.db") as store:
+        serial = ingest(store, read_paths(sample_inputs))
+    serial_seconds = time.monotonic() - started
+    summary, seconds, db = run(folder / "sample", sample_inputs, "local", 2, args.shard_size)
+    same = events(db) == events(folder / "serial.db")
+    print(
+        f"sample of {sample}: serial ingest {sample / serial_seconds:.1f} reports/s "
+        f"({serial.events} mentions), backfill with 2 workers {sample / seconds:.1f} reports/s; "
+        f"events identical to the serial run: {same}"
+    )
+    return 0 if same else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
