@@ -73,10 +73,6 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def _datetime(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
-
-
 def mention_id(report_id: str, revision: int, ordinal: int) -> str:
     """A mention is the report revision plus its ordinal: readable and stable."""
     return f"{report_id}#{revision}.{ordinal}"
@@ -387,20 +383,7 @@ def _extractor_version() -> str:
 
 
 def _stored_report(row: Any) -> StoredReport:
-    report = Report(
-        id=row["id"],
-        text=row["text"],
-        title=row["title"],
-        url=row["url"],
-        published=_datetime(row["published"]),
-        source=row["source"],
-        language=row["language"],
-        encoding=row["encoding"],
-        origin=row["origin"],
-        format=row["format"],
-        received=_datetime(row["received"]),
-        edited=_datetime(row["edited"]),
-    )
+    report = Report.from_dict(dict(row))  # the columns are named as the report's fields
     return StoredReport(
         report, row["status"], row["error"], row["extractor_version"], row["revision"]
     )

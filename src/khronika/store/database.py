@@ -127,9 +127,6 @@ class SQLiteDatabase:
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         self._conn.executemany(sql, rows)
 
-    def script(self, sql: str) -> None:
-        self._conn.executescript(sql)
-
     def insert_id(self, sql: str, params: Sequence[Any], column: str) -> int:
         return int(self._conn.execute(sql, params).lastrowid or 0)
 

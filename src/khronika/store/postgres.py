@@ -105,9 +105,6 @@ class PostgresDatabase:
         with self._conn.cursor() as cursor:
             cursor.executemany(_psycopg_sql(sql), [tuple(row) for row in rows])
 
-    def script(self, sql: str) -> None:
-        self._conn.execute(sql)
-
     def insert_id(self, sql: str, params: Sequence[Any], column: str) -> int:
         row = self.execute(f"{sql} RETURNING {column}", params).fetchone()
         return int(row[0])
