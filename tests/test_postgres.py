@@ -6,10 +6,12 @@ SQLite takes from Python, and clear errors. (Everything else runs on both backen
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +120,8 @@ def test_four_writers_at_once_lose_and_double_nothing(pg: Any, tmp_path: Path, b
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     (inbox / "wire.jsonl").write_text(_report_lines("watched", 40), encoding="utf-8")
+    written = time.time() - 60  # settled: a file changed in the last seconds waits a poll
+    os.utime(inbox / "wire.jsonl", (written, written))
     config = tmp_path / "watch.toml"
     config.write_text(
         f'[watch]\nhost_delay = 0\n\n[[source]]\nid = "inbox"\nkind = "folder"\npath = "{inbox}"\n',

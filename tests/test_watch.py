@@ -251,7 +251,9 @@ def test_a_file_still_being_written_waits_for_the_next_poll(
     inbox.mkdir()
     (inbox / "fresh.txt").write_text(STRIKES[0], encoding="utf-8")
     config = write_config(tmp_path, 'id = "inbox"\nkind = "folder"\npath = "inbox"\ninterval = 1')
-    assert run_once(config, store_location).new == 0
+    summary = run_once(config, store_location)
+    assert (summary.new, summary.settling) == (0, 1)
+    assert "1 file still being written" in summary.line()  # said, not silently skipped
 
 
 @pytest.mark.parametrize(

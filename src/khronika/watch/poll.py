@@ -44,6 +44,7 @@ class PollResult:
     errors: list[str] = field(default_factory=list)  # unreadable items (the source is fine)
     raws: list[Raw] = field(default_factory=list)
     items: dict[str, str] = field(default_factory=dict)  # key -> digest to remember
+    settling: list[str] = field(default_factory=list)  # files changed too recently to read yet
     failure: str | None = None  # the poll itself failed (network, HTTP): state.errors grew
 
 
@@ -204,7 +205,10 @@ def _scan_folder(result: PollResult, known: dict[str, str]) -> None:
         key = str(path.relative_to(root))
         signature = f"{info.st_size}:{info.st_mtime_ns}"
         before = known.get(key, "")
-        if before.startswith(signature + ":") or info.st_mtime > settled:
+        if before.startswith(signature + ":"):
+            continue
+        if info.st_mtime > settled:
+            result.settling.append(key)  # read at the next poll, once it has stopped changing
             continue
         try:
             data = path.read_bytes()

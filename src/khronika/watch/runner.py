@@ -42,6 +42,7 @@ class WatchSummary:
     revised: int = 0
     unchanged: int = 0
     unreadable: int = 0
+    settling: int = 0
     mentions: int = 0
     extraction_failed: int = 0
     errors: list[str] = field(default_factory=list)
@@ -54,10 +55,17 @@ class WatchSummary:
     def line(self) -> str:
         paused = f", {self.paused} paused" if self.paused else ""
         broken = f", {self.extraction_failed} failed extraction" if self.extraction_failed else ""
+        settling = (
+            f", {self.settling} file{'' if self.settling == 1 else 's'} still being written"
+            " (left for the next poll)"
+            if self.settling
+            else ""
+        )
         return (
             f"{self.polled} polls ({self.failed} failed{paused}): {self.new} new, "
             f"{self.revised} revised, {self.unchanged} unchanged reports, "
-            f"{self.unreadable} unreadable{broken}; {self.mentions} mentions stored and linked"
+            f"{self.unreadable} unreadable{broken}{settling}; "
+            f"{self.mentions} mentions stored and linked"
         )
 
 
@@ -209,6 +217,7 @@ class Watcher:
         summary.revised += counts["revised"]
         summary.unchanged += counts["unchanged"]
         summary.unreadable += len(result.errors)
+        summary.settling += len(result.settling)
         for error in result.errors:
             summary.note(error)
             self.log(f"{sid}: {error}")
