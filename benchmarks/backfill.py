@@ -1,11 +1,14 @@
-"""Backfill throughput: reports per second for extraction and end to end, with 1, 2 and 4 local
-workers and 2 Dask workers, peak memory per worker, and a check that a sample's events are
-those of a serial ingest.
+"""Backfill throughput: reports per second with 1, 2 and 4 local workers and 2 Dask workers,
+for the extraction alone and end to end, peak memory per worker, and a check that a sample's
+events are those of a serial ingest.
 
-Columns: ``extract r/s`` reports per second until the last shard was extracted, ``end-to-end``
-reports per second with the reading and the loading (``extract s`` and the whole), ``worker s``
-the workers' extraction time added up, ``load s`` the loading's own time (storing and linking,
-alongside the extraction, in this process): the last two are extraction against linking.
+Each run is done twice. ``extract only`` (``--extract-only``: the shards are made, nothing is
+loaded) measures how the parallel stage scales: this process only reads and hands out the
+inputs. ``end to end`` is the command as users run it: the loading (storing and linking, serial
+and in input order, in this process) goes alongside the extraction, so on a 2-core machine it
+competes with the workers for the cores. ``load only`` is the loading of kept shards by itself,
+the serial part. Columns: reports per second, the run's seconds, ``worker s`` the workers'
+extraction time added up, and the peak RSS of each worker.
 
 ``python benchmarks/backfill.py [--reports 200000] [--sample 20000] [--workers 1,2,4] [--dask]``
 builds the reports by replaying the shared development data (news articles, Warline's English
@@ -17,6 +20,7 @@ Needs ``../shared/eval``; on a shared or small machine, try ``--reports 5000`` f
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import os
@@ -66,9 +70,9 @@ def originals(folder: Path) -> list[dict[str, Any]]:
     for row in csv.DictReader(lines):
         dates = row["source_date"].split(";")
         for number, headline in enumerate(row["source_headline"].split(";")):
-            when = _ucdp_date(dates[min(number, len(dates) - 1)]) or _ucdp_date(row["date_start"])
-            if headline.strip() and when is not None:
-                rows.append({"text": headline.strip(), "published": when, "lang": None})
+            day = _ucdp_date(dates[min(number, len(dates) - 1)]) or _ucdp_date(row["date_start"])
+            if headline.strip() and day is not None:
+                rows.append({"text": headline.strip(), "published": day, "lang": None})
     return [row for row in rows if row["text"] and row["text"].strip()]
 
 
@@ -126,15 +130,25 @@ def events(db: Path) -> list[tuple[str, str]]:
 
 
 def run(
-    folder: Path, inputs: list[Path], engine: str, workers: int, shard_size: int
+    folder: Path,
+    inputs: list[Path],
+    engine: str,
+    workers: int,
+    shard_size: int,
+    extract_only: bool = False,
+    work: Path | None = None,
 ) -> tuple[BackfillSummary, float, Path]:
-    db = folder / f"{engine}-{workers}.db"
+    """One backfill into a fresh store (none with ``extract_only``); ``work`` reuses shards."""
+    name = f"{engine}-{workers}" + ("-extract" if extract_only else "")
+    db = folder / f"{name}.db"
+    work = work or folder / f"{name}.work"
     started = time.monotonic()
-    with Store(db) as store:
+    with contextlib.ExitStack() as stack:
+        store = None if extract_only else stack.enter_context(Store(db))
         summary = backfill(
             store,
             inputs,
-            folder / f"{engine}-{workers}.work",
+            work,
             engine=engine,  # type: ignore[arg-type]
             workers=workers,
             shard_size=shard_size,
@@ -145,12 +159,10 @@ def run(
 
 def line(name: str, reports: int, summary: BackfillSummary, seconds: float) -> str:
     peaks = sorted(summary.worker_peak_rss_kb.values())
-    rss = "/".join(f"{kb / 1024:.0f}" for kb in peaks)
+    rss = "/".join(f"{kb / 1024:.0f}" for kb in peaks) or "-"
     return (
-        f"{name:10} {reports:8d} {reports / summary.extract_seconds:12.1f} "
-        f"{reports / seconds:11.1f} {summary.extract_seconds:9.1f} {summary.worker_seconds:9.1f} "
-        f"{summary.load_seconds:8.1f}"
-        f"  {rss}"
+        f"{name:24} {reports:8d} {reports / seconds:10.1f} {seconds:9.1f} "
+        f"{summary.worker_seconds:9.1f}  {rss}"
     )
 
 
@@ -186,16 +198,21 @@ def measure(folder: Path, args: argparse.Namespace) -> int:
         f"{args.reports} reports ({len(base)} originals replayed) in {len(inputs)} JSONL files "
         f"({size:.0f} MB), cpus: {os.cpu_count()}"
     )
-    print(
-        f"{'run':10} {'reports':>8} {'extract r/s':>12} {'end-to-end':>11} {'extract s':>9} "
-        f"{'worker s':>9} {'load s':>8}  worker peak RSS MB"
-    )
+    print(f"{'run':24} {'reports':>8} {'reports/s':>10} {'seconds':>9} {'worker s':>9}  worker MB")
     runs = [("local", int(n)) for n in args.workers.split(",") if n]
     if args.dask:
         runs.append(("dask", 2))
+    kept: Path | None = None
+    for engine, workers in runs:
+        summary, seconds, _ = run(folder, inputs, engine, workers, args.shard_size, True)
+        print(line(f"{engine} {workers}: extract only", args.reports, summary, seconds), flush=True)
+        kept = kept or folder / f"{engine}-{workers}-extract.work"
+    if kept is not None:
+        summary, seconds, _ = run(folder, inputs, "local", 1, args.shard_size, work=kept)
+        print(line("load only (kept shards)", args.reports, summary, seconds), flush=True)
     for engine, workers in runs:
         summary, seconds, _ = run(folder, inputs, engine, workers, args.shard_size)
-        print(line(f"{engine} {workers}", args.reports, summary, seconds), flush=True)
+        print(line(f"{engine} {workers}: end to end", args.reports, summary, seconds), flush=True)
 
     own = peak_rss_kb() / 1024
     print(f"peak RSS of the loading process (this one) after these runs: {own:.0f} MB")

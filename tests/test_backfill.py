@@ -202,6 +202,23 @@ def test_a_rerun_after_a_crash_redoes_no_finished_shard_and_doubles_nothing(
     assert snapshot(db) == reference
 
 
+def test_extract_only_makes_the_shards_and_a_later_run_loads_them_unchanged(
+    inputs: list[Path], serial: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    reference, _ = serial
+    db, work = tmp_path / "b.db", tmp_path / "work"
+    common = [*map(str, inputs), "--db", str(db), "--work-dir", str(work), "--shard-size", "10"]
+    assert main(["backfill", *common, "--extract-only", "--workers", "2"]) == 0
+    assert "6 shards (0 reused) extracted in" in capsys.readouterr().err
+    assert not db.exists()  # the store is not even opened
+    kept = {p.name: p.stat().st_mtime_ns for p in work.glob("shard-*.parquet")}
+    assert len(kept) == 6
+    assert main(["backfill", *common, "--workers", "1"]) == 1  # two reports fail, as in ingest
+    assert "6 shards (6 reused)" in capsys.readouterr().err
+    assert {p.name: p.stat().st_mtime_ns for p in work.glob("shard-*.parquet")} == kept
+    assert snapshot(db) == reference
+
+
 def test_killed_by_sigkill_mid_run_the_same_command_finishes_with_the_same_events(
     inputs: list[Path], serial: Any, tmp_path: Path
 ) -> None:

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from khronika.backfill import ENGINES, SHARD_SIZE, BackfillError, backfill
+from khronika.backfill import ENGINES, SHARD_SIZE, BackfillError, BackfillSummary, backfill
 from khronika.ingest import ReadOptions
 from khronika.store import Store, default_db_path
 
@@ -50,6 +50,12 @@ def add_command(
         default=SHARD_SIZE,
         help="reports per shard (default: %(default)s)",
     )
+    parser.add_argument(
+        "--extract-only",
+        action="store_true",
+        help="only make the shards (the store is not opened); the same command without it "
+        "loads them later",
+    )
     add_reading_options(parser)
     parser.set_defaults(handler=_backfill, read_options=read_options)
 
@@ -67,19 +73,26 @@ def _backfill(args: argparse.Namespace) -> int:
         sys.stderr.write("khronika: error: a PostgreSQL store needs --work-dir for the shards\n")
         return 2
     work_dir = args.work_dir or Path(db).with_name(Path(db).name + ".backfill")
+
+    def run(store: Store | None) -> BackfillSummary:
+        return backfill(
+            store,
+            args.paths,
+            work_dir,
+            engine=args.engine,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            shard_size=args.shard_size,
+            options=args.read_options(args),
+            progress=lambda line: print(line, file=sys.stderr, flush=True),
+        )
+
     try:
-        with Store(db) as store:
-            summary = backfill(
-                store,
-                args.paths,
-                work_dir,
-                engine=args.engine,
-                workers=args.workers,
-                scheduler=args.scheduler,
-                shard_size=args.shard_size,
-                options=args.read_options(args),
-                progress=lambda line: print(line, file=sys.stderr, flush=True),
-            )
+        if args.extract_only:
+            summary = run(None)
+        else:
+            with Store(db) as store:
+                summary = run(store)
     except BackfillError as error:
         sys.stderr.write(f"khronika: error: {error}\n")
         return 1

@@ -10,6 +10,9 @@ a serial ingest makes: the same ids and the same JSON; running it alongside the 
 hides its time behind the workers'. A kill at any moment loses at most the shards being
 extracted and the open commit batch; the same command again reuses the kept shards, skips the
 stored reports, and finishes with the same result.
+
+With ``store=None`` only the shards are made (``--extract-only``): extraction on a cluster now,
+the loading later by the same command with a store, which reuses every kept shard.
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ class BackfillSummary:
     wait_seconds: float = 0.0  # of ``seconds``, the loading waited this long for shards
     worker_seconds: float = 0.0  # the workers' extraction time, added up over the shards
     worker_peak_rss_kb: dict[int, int] = field(default_factory=dict)  # pid -> peak
+    loaded: bool = True  # False: the shards were only extracted (no store given)
 
     @property
     def ok(self) -> bool:
@@ -69,6 +73,11 @@ class BackfillSummary:
 
     def line(self) -> str:
         rss = max(self.worker_peak_rss_kb.values(), default=0) / 1024
+        if self.loaded is False:
+            return (
+                f"{self.shards} shards ({self.reused} reused) extracted in "
+                f"{self.extract_seconds:.1f} s, not loaded; peak worker memory {rss:.0f} MB"
+            )
         return (
             f"{self.ingest.line()}; {self.shards} shards ({self.reused} reused) in "
             f"{self.seconds:.1f} s: extraction {self.extract_seconds:.1f} s, loading and "
@@ -77,7 +86,7 @@ class BackfillSummary:
 
 
 def backfill(
-    store: Store,
+    store: Store | None,
     paths: Sequence[str | Path],
     work_dir: str | os.PathLike[str],
     engine: EngineName = "local",
@@ -88,8 +97,9 @@ def backfill(
     progress: Progress | None = None,
     after_shard: Callable[[int], None] | None = None,
 ) -> BackfillSummary:
-    """Extract ``paths`` in shards on ``engine`` and load them into ``store``; ``after_shard``
-    is called with each shard's index once its file is kept (the tests crash there)."""
+    """Extract ``paths`` in shards on ``engine`` and load them into ``store`` (``None``: only
+    extract); ``after_shard`` is called with each shard's index once its file is kept (the
+    tests crash there)."""
     _check_inputs(paths)
     if shard_size < 1:
         raise BackfillError(f"shard size must be at least 1, got {shard_size}")
@@ -104,7 +114,7 @@ def backfill(
 
 
 def _run(
-    store: Store,
+    store: Store | None,
     paths: Sequence[str | Path],
     work: WorkDir,
     engine: EngineName,
@@ -118,7 +128,7 @@ def _run(
     say = progress or (lambda line: None)
     count = sum(1 for _ in read_paths(paths, options))
     total = -(-count // shard_size)
-    summary = BackfillSummary(IngestSummary(), shards=total)
+    summary = BackfillSummary(IngestSummary(), shards=total, loaded=store is not None)
     work.save_manifest(inputs=[str(p) for p in paths], reports=count, shards_total=total)
     if not index_path().exists():  # built once here, not by every worker at once
         Gazetteer.load(index_path())
@@ -165,11 +175,17 @@ def _run(
     workers = workers or os.cpu_count() or 1
     try:
         with start(engine, workers, scheduler) as runner:
-            summary.ingest = load(store, complete(runner.map(todo())), loading.step)
+            kept = complete(runner.map(todo()))
+            if store is None:
+                for _ in kept:
+                    pass
+            else:
+                summary.ingest = load(store, kept, loading.step)
     except (EngineError, WorkDirError) as error:
         raise BackfillError(str(error)) from None
     summary.seconds = time.monotonic() - started
-    work.save_manifest(loaded=time.time(), db=store.name)
+    if store is not None:
+        work.save_manifest(loaded=time.time(), db=store.name)
     return summary
 
 
