@@ -12,8 +12,9 @@ extraction time added up, and the peak RSS of each worker.
 
 ``python benchmarks/backfill.py [--reports 200000] [--sample 20000] [--workers 1,2,4] [--dask]``
 builds the reports by replaying the shared development data (news articles, Warline's English
-and Ukrainian texts, ACLED notes, UCDP headlines) round after round, each round with its dates
-shifted by a week and fresh ids, into JSONL files in a temporary folder (never in the repo).
+and Ukrainian texts, ACLED notes, UCDP headlines) round after round, each round with fresh ids
+and its dates (publication and the days the texts state) shifted by a week (``tests/replay.py``),
+into JSONL files in a temporary folder (never in the repo).
 Needs ``../shared/eval``; on a shared or small machine, try ``--reports 5000`` first.
 """
 
@@ -21,107 +22,24 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import csv
-import json
 import os
 import shutil
 import sqlite3
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
-from khronika.backfill import BackfillSummary, backfill
-from khronika.backfill.work import peak_rss_kb
-from khronika.ingest import read_paths
-from khronika.ingest_run import ingest
-from khronika.places import Gazetteer
-from khronika.places.gazetteer import index_path
-from khronika.store import Store
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-EVAL = Path(__file__).resolve().parents[1].parent / "shared" / "eval"
-FILE_BYTES = 8_000_000  # under ingest's default --max-bytes of 10 MB
-
-
-def originals(folder: Path) -> list[dict[str, Any]]:
-    """One round of reports: (text, published, lang) from each shared file."""
-    rows: list[dict[str, Any]] = []
-    csv.field_size_limit(10_000_000)
-    with (folder / "news-en-2022-2024.csv").open(encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle):
-            when = datetime.strptime(row["seen_at"], "%Y%m%dT%H%M%SZ")
-            rows.append({"text": row["content"], "published": when, "lang": row["lang"]})
-    with (folder / "warline-dev.jsonl").open(encoding="utf-8") as handle:
-        for line in handle:
-            item = json.loads(line)
-            when = datetime.fromisoformat(item["date"])
-            for lang in ("en", "uk"):
-                if item.get(lang):
-                    rows.append({"text": item[lang], "published": when, "lang": lang})
-    with (folder / "acled-ukraine-2018-2023.csv").open(encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle):
-            when = datetime.strptime(row["event_date"][:10], "%d/%m/%Y")
-            rows.append({"text": row["notes"], "published": when, "lang": None})
-    raw = (folder / "ucdp-ukraine-2014-2021.csv").read_bytes()
-    lines = [_decode(line) for line in raw.splitlines(keepends=True)]
-    for row in csv.DictReader(lines):
-        dates = row["source_date"].split(";")
-        for number, headline in enumerate(row["source_headline"].split(";")):
-            day = _ucdp_date(dates[min(number, len(dates) - 1)]) or _ucdp_date(row["date_start"])
-            if headline.strip() and day is not None:
-                rows.append({"text": headline.strip(), "published": day, "lang": None})
-    return [row for row in rows if row["text"] and row["text"].strip()]
-
-
-def _decode(line: bytes) -> str:
-    try:
-        return line.decode("utf-8")
-    except UnicodeDecodeError:
-        return line.decode("cp1252", errors="replace")
-
-
-def _ucdp_date(value: str) -> datetime | None:
-    value = value.strip().split(" ")[0]
-    for form in ("%Y-%m-%d", "%d/%m/%Y", "%m/%d/%Y"):
-        try:
-            return datetime.strptime(value, form)
-        except ValueError:
-            continue
-    return None
-
-
-def replayed(base: list[dict[str, Any]], count: int) -> Iterator[dict[str, Any]]:
-    """``count`` reports: the originals again and again, a week later each round."""
-    for number in range(count):
-        round_, row = divmod(number, len(base))
-        published = base[row]["published"] + timedelta(days=7 * round_)
-        yield {
-            "id": f"bench-{round_}-{row}",
-            "text": base[row]["text"],
-            "published": published.isoformat(),
-            "lang": base[row]["lang"],
-            "source": "benchmark",
-        }
-
-
-def write_inputs(base: list[dict[str, Any]], folder: Path, count: int) -> list[Path]:
-    """The reports as JSONL files of about 8 MB each."""
-    folder.mkdir(parents=True, exist_ok=True)
-    paths: list[Path] = []
-    handle = None
-    for record in replayed(base, count):
-        if handle is None or handle.tell() > FILE_BYTES:
-            if handle is not None:
-                handle.close()
-            paths.append(folder / f"reports-{len(paths):04d}.jsonl")
-            handle = paths[-1].open("w", encoding="utf-8")
-        handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-    if handle is not None:
-        handle.close()
-    return paths
+from khronika.backfill import BackfillSummary, backfill  # noqa: E402
+from khronika.backfill.work import peak_rss_kb  # noqa: E402
+from khronika.ingest import read_paths  # noqa: E402
+from khronika.ingest_run import ingest  # noqa: E402
+from khronika.places import Gazetteer  # noqa: E402
+from khronika.places.gazetteer import index_path  # noqa: E402
+from khronika.store import Store  # noqa: E402
+from replay import EVAL, originals, write_inputs  # noqa: E402
 
 
 def events(db: Path) -> list[tuple[str, str]]:
