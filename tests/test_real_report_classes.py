@@ -204,3 +204,51 @@ def test_a_days_roundup_of_many_places_is_marked_with_its_cue(
     if roundup:
         cue = events[0].evidence["roundup"]
         assert text[cue.start : cue.end] == cue.text and cue.rule.startswith("roundup:")
+
+
+def admin1_of(text: str, gaz: Gazetteer, language: str) -> list[str | None]:
+    events = events_of(text, gaz, language, date(2024, 6, 4))
+    return sorted(e.location.admin1 or "" if e.location else "" for e in events)
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "regions"),
+    [
+        (
+            "en",
+            "Overnight the Russians launched 30 missiles at Vinnytsia, Poltava and Sumy.",
+            ["Poltava", "Sumy", "Vinnytsia"],
+        ),
+        (
+            "en",
+            "Drones attacked the Odesa, Mykolaiv and Cherkasy regions overnight.",
+            ["Cherkasy", "Mykolaiv", "Odesa"],
+        ),
+        (
+            "uk",
+            "Уночі ворог випустив 20 ракет по Вінницькій, Полтавській та Сумській.",
+            ["Poltava", "Sumy", "Vinnytsia"],
+        ),
+        (
+            "uk",
+            "Дрони атакували Одеську, Миколаївську та Черкаську області.",
+            ["Cherkasy", "Mykolaiv", "Odesa"],
+        ),
+    ],
+)
+def test_a_list_of_places_hit_at_once_is_one_event_for_each(
+    language: str, text: str, regions: list[str], gaz: Gazetteer
+) -> None:
+    """As a coder codes one event per place named: a list of regions (with or without the
+    region word) or of cities is not one event at the first, nor only at the last."""
+    assert admin1_of(text, gaz, language) == regions
+
+
+def test_a_region_after_a_place_and_a_comma_says_where_it_lies(gaz: Gazetteer) -> None:
+    """ "Polohy, Zaporizhzhia": one event in the town; the region is where it lies, not a
+    second place in a list."""
+    text = "Russian artillery shelled Polohy, Zaporizhzhia, wounding two people."
+    events = events_of(text, gaz, "en", date(2024, 6, 4))
+    assert [(e.location.name, e.location.admin1) for e in events if e.location] == [
+        ("Polohy", "Zaporizhia")
+    ]

@@ -31,7 +31,7 @@ from khronika.extraction.document import (
 from khronika.extraction.numbers import find_numbers
 from khronika.extraction.sentences import Sentence, split_sentences
 from khronika.lang import LanguagePack, could_match, fold_case, sentence_gates
-from khronika.places import PlaceSpan, is_landmark, spot_places
+from khronika.places import PlaceSpan, is_landmark, qualifies, spot_places
 from khronika.time import TimeExpression, find_dates
 
 
@@ -269,14 +269,18 @@ def _event_places(
 ) -> list[EventPlace]:
     out: list[EventPlace] = []
     references: list[PlaceSpan] = []
-    previous_end = -10
+    previous: PlaceSpan | None = None
     for span in spans:
         kinds = {c.kind for c in span.candidates}
-        follows_place = text[previous_end : span.start].strip() == ","
-        previous_end = span.end
+        qualifier = (
+            previous is not None
+            and text[previous.end : span.start].strip() == ","
+            and qualifies(span, previous)
+        )
+        previous = span
         if not kinds & {"settlement", "city_district"} or "country" in kinds:
             continue  # "Russia": context, not the place of an event
-        if span.kind_hint == "admin1" or ("admin1" in kinds and follows_place):
+        if span.kind_hint == "admin1" or ("admin1" in kinds and qualifier):
             continue  # "Donetsk region", "near Charivne, Zaporizhia": the region
         after = text[span.end : min(s.end, span.end + 40)]
         before = text[max(s.start, span.start - 60) : span.start]

@@ -15,7 +15,7 @@ from datetime import date
 from khronika.extraction.casualties import RawFigure
 from khronika.extraction.document import EventPlace, SentenceFacts, TriggerHit
 from khronika.lang import LanguagePack, could_match
-from khronika.places import PlaceContext, names_several_units, resolve
+from khronika.places import PlaceContext, listed_regions, names_several_units, resolve
 from khronika.records import Evidence, Place, Report, Weapon
 from khronika.time import TimeExpression
 
@@ -34,6 +34,9 @@ class Frame:
     date_expr: TimeExpression | None = None
     ordinal: int = 0
     separate: bool = False  # told as another event ("Separately, ...") without a place
+    # weapons counted for a list of places this frame is one of ("45 missiles on Zhytomyr,
+    # Lviv and Mykolaiv"): the count stays with the first, but it is told of this one too
+    counted_with_others: bool = False
 
 
 class FrameBuilder:
@@ -97,11 +100,17 @@ class FrameBuilder:
             if frame.date_expr is None:
                 frame.date_expr = facts.event_date
         first.figures.extend((f, facts) for f in facts.figures)
-        first.weapons.extend(self._weapons(facts))
+        weapons = self._weapons(facts)
+        first.weapons.extend(weapons)
+        for frame in frames[1:]:
+            frame.counted_with_others |= bool(weapons)
         self.current = first
 
     def _frames_for(self, facts: SentenceFacts, places: list[EventPlace]) -> list[Frame]:
         date_expr = facts.event_date
+        if not places:  # "strikes on the Zhytomyr, Lviv and Mykolaiv regions": one event each
+            regions = listed_regions(self.text, facts.places)
+            places = [EventPlace(span, False, None) for span in regions]
         if not places:
             s = facts.sentence
             separate = self.pack.new_event_cue.match(self.text, s.start, s.end)

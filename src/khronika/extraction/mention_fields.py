@@ -157,7 +157,7 @@ class MentionFields:
             specific=not chosen.trigger.generic,
             victims=any(f.value for f in figures),
             dated=frame.date_expr is not None,
-            counted_weapons=bool(frame.weapons),
+            counted_weapons=bool(frame.weapons) or frame.counted_with_others,
             targets=bool(targets),
             trigger_sentences=[
                 (f.sentence.start, f.sentence.end) for f in frame.facts if f.main_trigger

@@ -6,6 +6,7 @@ place = resolve(spans[0], context)
 """
 
 from khronika.places.gazetteer import Candidate, Gazetteer, is_approximate, is_landmark
+from khronika.places.lists import listed_regions, qualifies
 from khronika.places.resolve import (
     PlaceContext,
     build_context,
@@ -25,8 +26,10 @@ __all__ = [
     "haversine_km",
     "is_approximate",
     "is_landmark",
+    "listed_regions",
     "name_key",
     "names_several_units",
+    "qualifies",
     "resolve",
     "romanize_ukrainian",
     "spot_places",

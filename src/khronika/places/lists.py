@@ -83,6 +83,26 @@ def regions_in_lists(
     return marked
 
 
+def listed_regions(text: str, spans: list[PlaceSpan]) -> list[PlaceSpan]:
+    """The regions of the first list of two or more regions in ``spans`` ("Zhytomyr, Lviv and
+    Chernihiv regions", "по Житомирській, Львівській та Миколаївській"): where a sentence names
+    no settlement, each is a place where it happened, as an ACLED coder codes one event per
+    region named."""
+    for run in _lists(text, spans):
+        items = [spans[i] for i in run]
+        if all(s.kind_hint == ADMIN1 for s in items):
+            return items
+    return []
+
+
+def qualifies(region: PlaceSpan, place: PlaceSpan) -> bool:
+    """Whether ``region`` after ``place`` and a comma says where the place lies ("Charivne,
+    Zaporizhia"), rather than being the next item of a list ("Zhytomyr, Lviv"): some meaning
+    of the place lies in the region."""
+    regions = {c.admin1_code for c in region.candidates if c.kind == ADMIN1}
+    return any(c.admin1_code in regions for c in place.candidates if c.kind != ADMIN1)
+
+
 _WORD = re.compile(r"\s*([^\W\d_][\w'’ʼ]*)")
 
 
