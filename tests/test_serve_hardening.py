@@ -16,7 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from khronika.serving import app as app_module
-from khronika.serving import reports
+from khronika.serving import limits, reports
 from khronika.serving.limits import WriteLimit
 from khronika.serving.responses import ApiError
 from khronika.store import Store
@@ -111,6 +111,18 @@ def test_the_write_limit_refills_one_write_per_share_of_a_minute() -> None:
         WriteLimit(0)
 
 
+def test_the_write_limit_keeps_the_most_recent_clients_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(limits, "MAX_CLIENTS", 2)
+    limit = WriteLimit(1, clock=lambda: 0.0)
+    for client in ("a", "b", "c"):  # a third client: the least recent ("a") is forgotten
+        limit.take(client)
+    with pytest.raises(ApiError):
+        limit.take("b")
+    limit.take("a")  # forgotten, so a full bucket again; memory stays at two clients
+
+
 @pytest.fixture
 def server(empty_db: Path) -> Iterator[int]:
     """A real uvicorn on a free port serving the empty store; its port."""
@@ -202,3 +214,29 @@ def test_every_kind_of_answer_carries_the_security_headers(empty_db: Path) -> No
         policy = answer.headers.get("content-security-policy", "")
         assert "default-src 'none'" in policy and "script-src 'self'" in policy, name
         assert "unsafe-inline" not in policy and "unsafe-eval" not in policy, name
+
+
+def test_cli_serve_sets_the_write_limit(
+    empty_db: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import uvicorn
+
+    from khronika.cli import main
+
+    apps: list[object] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: apps.append(app))
+    token_file = tmp_path / "token"
+    token_file.write_text(TOKEN)
+    token_file.chmod(0o600)
+    argv = ["serve", "--db", str(empty_db), "--token-file", str(token_file)]
+    assert main([*argv, "--writes-per-minute", "1"]) == 0
+    with TestClient(apps[0]) as client:  # type: ignore[arg-type]
+        first = client.post("/api/reports", content=EMPTY_BODY, headers=AUTH)
+        second = client.post("/api/reports", content=EMPTY_BODY, headers=AUTH)
+    assert (first.status_code, second.status_code) == (200, 429)
+    assert "more than 1 writes a minute" in second.json()["error"]["message"]
+    assert main([*argv, "--writes-per-minute", "0"]) == 2
+    assert "argument --writes-per-minute: must be at least 1" in capsys.readouterr().err

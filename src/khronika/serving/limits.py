@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from khronika.serving.responses import ApiError
 
-MAX_CLIENTS = 10_000  # buckets kept; past this, full (idle) ones are forgotten
+MAX_CLIENTS = 10_000  # buckets kept; past this, the least recently used are forgotten
 
 
 class WriteLimit:
@@ -24,7 +24,8 @@ class WriteLimit:
         self.per_minute = per_minute
         self._refill = per_minute / 60.0  # writes per second
         self._clock = clock
-        self._buckets: dict[str, tuple[float, float]] = {}  # client: (writes left, when)
+        # client: (writes left, when), least recently used first
+        self._buckets: dict[str, tuple[float, float]] = {}
         self._lock = threading.Lock()
 
     def take(self, client: str) -> None:
@@ -40,15 +41,11 @@ class WriteLimit:
                     f"retry in {wait} s",
                     {"Retry-After": str(wait)},
                 )
+            self._buckets.pop(client, None)
             self._buckets[client] = (left - 1, now)
             if len(self._buckets) > MAX_CLIENTS:
-                self._forget_idle(now)
+                del self._buckets[next(iter(self._buckets))]
 
     def _left(self, client: str, now: float) -> float:
         left, when = self._buckets.get(client, (float(self.per_minute), now))
         return min(float(self.per_minute), left + (now - when) * self._refill)
-
-    def _forget_idle(self, now: float) -> None:
-        idle = [c for c in self._buckets if self._left(c, now) >= self.per_minute]
-        for client in idle:
-            del self._buckets[client]
