@@ -2,13 +2,18 @@
 
 Tests that take ``store_location`` or ``db`` run once on each storage backend: a SQLite file
 and a database on a throwaway PostgreSQL server (``tests/pg_server.py``), started once per
-session when the first such test asks for it. ``KHRONIKA_TEST_POSTGRES=0`` leaves it out."""
+session when the first such test asks for it. ``KHRONIKA_TEST_POSTGRES=0`` leaves it out.
+
+The run never touches the user's files: HOME, the XDG folders and KHRONIKA_HOME point into one
+temporary folder for the whole session (child processes inherit them), and a session that left
+anything in that HOME fails, naming what it wrote."""
 
 from __future__ import annotations
 
 import itertools
 import os
 import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -21,24 +26,62 @@ BACKENDS = ["sqlite", "postgresql"]
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "reports"
 
 
-@pytest.fixture(scope="session")
-def gaz(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gazetteer]:
-    """A gazetteer built once per session in its own data directory, so the place tests do
-    not depend on (or change) the user's index."""
-    home = tmp_path_factory.getbasetemp() / "khronika-home"
-    home.mkdir(exist_ok=True)
-    previous_home = os.environ.get("KHRONIKA_HOME")
-    previous_default = Gazetteer._default
-    os.environ["KHRONIKA_HOME"] = str(home)
-    Gazetteer._default = None
-    try:
-        yield Gazetteer.default()
-    finally:
-        Gazetteer._default = previous_default
-        if previous_home is None:
-            os.environ.pop("KHRONIKA_HOME", None)
+_ROOT = pytest.StashKey[Path]()
+_saved_env: dict[str, str | None] = {}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Point HOME (left empty), the XDG folders (where browsers and tools keep their state)
+    and KHRONIKA_HOME (the place index, built once per session) into a fresh folder."""
+    root = Path(tempfile.mkdtemp(prefix="khronika-tests-"))
+    folders = {
+        "HOME": root / "home",
+        "XDG_DATA_HOME": root / "xdg" / "data",
+        "XDG_CONFIG_HOME": root / "xdg" / "config",
+        "XDG_CACHE_HOME": root / "xdg" / "cache",
+        "XDG_STATE_HOME": root / "xdg" / "state",
+        "KHRONIKA_HOME": root / "khronika",
+    }
+    for name, folder in folders.items():
+        folder.mkdir(parents=True)
+        _saved_env[name] = os.environ.get(name)
+        os.environ[name] = str(folder)
+    config.stash[_ROOT] = root
+
+
+def written_to(home: Path) -> list[str]:
+    """What a run left in its HOME (which it must not write to), as paths relative to it."""
+    return sorted(str(path.relative_to(home)) for path in home.rglob("*"))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    root = session.config.stash.get(_ROOT, None)
+    written = written_to(root / "home") if root else []
+    if written:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        message = f"the tests wrote into HOME ({root / 'home'}): {', '.join(written[:20])}"
+        if reporter is not None:
+            reporter.ensure_newline()
+            reporter.write_line(f"FAILED hermetic run: {message}", red=True, bold=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    for name, value in _saved_env.items():
+        if value is None:
+            os.environ.pop(name, None)
         else:
-            os.environ["KHRONIKA_HOME"] = previous_home
+            os.environ[name] = value
+    root = config.stash.get(_ROOT, None)
+    if root is not None:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def gaz() -> Gazetteer:
+    """The gazetteer of the session's own data directory (built there by the first test that
+    needs it), so the place tests do not depend on (or change) the user's index."""
+    return Gazetteer.default()
 
 
 @pytest.fixture(scope="session")

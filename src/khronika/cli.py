@@ -270,6 +270,14 @@ def build_parser() -> Parser:
         default=[],
         help="allow this origin (e.g. http://localhost:5173) cross-origin requests; repeatable",
     )
+    serve.add_argument(
+        "--writes-per-minute",
+        metavar="N",
+        type=_integer(1),
+        default=60,
+        help="POSTs one client address may make a minute, then 429 (default: %(default)s; "
+        "behind a proxy every client has the proxy's address)",
+    )
     serve.set_defaults(handler=_serve)
 
     reports = commands.add_parser(
@@ -579,7 +587,12 @@ def _serve(args: argparse.Namespace) -> int:
     from khronika.serving.app import create_app
 
     token = _read_token(args.token_file) if args.token_file else None
-    app = create_app(default_db_path(args.db), token=token, cors_origins=args.cors_origin)
+    app = create_app(
+        default_db_path(args.db),
+        token=token,
+        cors_origins=args.cors_origin,
+        writes_per_minute=args.writes_per_minute,
+    )
     mode = "accepting reports" if token else "read-only"
     print(f"khronika: serving on http://{args.host}:{args.port}/ ({mode})", file=sys.stderr)
     # Open live streams (/api/stream) never end by themselves: a stop waits 3 s for them.

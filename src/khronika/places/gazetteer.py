@@ -549,14 +549,17 @@ def index_path() -> Path:
 
 
 def source_fingerprint() -> str:
-    """A digest of the index version and the size and time of every source and builder file."""
+    """A digest of the index version and the content of every source and builder file: the
+    same sources give the same name on any machine and in any fresh clone (whose files all
+    have new times), so the index is built once, not once per checkout."""
     digest = hashlib.sha256(INDEX_VERSION.encode())
     builders = [Path(__file__), *(Path(__file__).with_name(f) for f in _BUILDER_FILES)]
     tables = [*sorted(DATA_DIR.glob("*.t*")), DATA_DIR / LANDMARKS_FILE]
     sources = [_cities_path(), _katottg_path(), *tables, *builders]
     for path in [*sources, *imported_files(data_home())]:
-        stat = path.stat()
-        digest.update(f"{path.name}:{stat.st_size}:{int(stat.st_mtime)}".encode())
+        with path.open("rb") as handle:
+            content = hashlib.file_digest(handle, "sha256").hexdigest()
+        digest.update(f"{path.name}:{content}\n".encode())
     return digest.hexdigest()[:12]
 
 

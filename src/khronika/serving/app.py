@@ -38,6 +38,7 @@ from khronika import __version__, export, export_tables
 from khronika.records import Report
 from khronika.serving import paging, reports, schemas, stream
 from khronika.serving.docs import docs_page
+from khronika.serving.limits import WriteLimit
 from khronika.serving.params import FORMS, event_filter
 from khronika.serving.responses import (
     JSON,
@@ -57,6 +58,7 @@ SSE = "text/event-stream"
 CSV = "text/csv; charset=utf-8"
 PARQUET = "application/vnd.apache.parquet"
 EXPORT_PAGE = 1000
+WRITES_PER_MINUTE = 60  # POSTs per client address; each may carry up to 5 MB of reports
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": schemas.ErrorBody, "description": "a bad parameter, named in the message"},
 }
@@ -168,11 +170,16 @@ def _install_errors(app: FastAPI) -> None:
 
 
 def create_app(
-    db_path: str | Path, token: str | None = None, cors_origins: Sequence[str] = ()
+    db_path: str | Path,
+    token: str | None = None,
+    cors_origins: Sequence[str] = (),
+    writes_per_minute: int = WRITES_PER_MINUTE,
 ) -> FastAPI:
     """The API over the store at ``db_path`` (which must exist). POST /api/reports needs
-    ``token``; without one the server is read-only. CORS is off unless origins are given."""
+    ``token`` and is limited to ``writes_per_minute`` per client address; without a token the
+    server is read-only. CORS is off unless origins are given."""
     stores = Stores(db_path)
+    write_limit = WriteLimit(writes_per_minute)
     app = FastAPI(
         title="Khronika",
         version=__version__,
@@ -354,6 +361,10 @@ def create_app(
             403: {"model": schemas.ErrorBody, "description": "the server is read-only"},
             413: {"model": schemas.ErrorBody, "description": "body over 5 MB"},
             415: {"model": schemas.ErrorBody, "description": "not JSON or JSON Lines"},
+            429: {
+                "model": schemas.ErrorBody,
+                "description": "too many writes from this client: retry after Retry-After s",
+            },
         },
         openapi_extra={
             "requestBody": {
@@ -367,6 +378,8 @@ def create_app(
         },
     )
     async def post_reports(request: Request) -> Response:
+        if token is not None:  # counted before the token, so guessing it is limited too
+            write_limit.take(request.client.host if request.client else "unknown")
         reports.check_token(request, token)
         fmt = reports.body_format(request)
         body = await reports.read_body(request)
