@@ -62,6 +62,33 @@ def test_admin1_names_and_distances_agree_with_python(pg: Any) -> None:
     assert abs(row[0] - haversine_km(50.0, 36.23, 46.48, 30.72)) < 1e-6
 
 
+def test_linking_blocks_are_found_through_the_spatial_index(built_pg: str, pg: Any) -> None:
+    """The block query a mention's linking asks is answered by the GiST rectangle index (not
+    a scan of every row, which is what B-trees on each bound gave), with the same rows as the
+    plain comparisons."""
+    with Store(pg.create_database(built_pg)) as store:
+        rows = store._db.execute(
+            "SELECT day_min, day_max, lat_min, lat_max, lon_min, lon_max FROM mention_reach"
+        ).fetchall()
+        assert rows
+        overlaps, params = store._db.box_overlaps("b", tuple(rows[0]))
+        query = f"SELECT count(*) FROM mention_boxes b WHERE {overlaps}"
+        store._db.execute("SET enable_seqscan = off")  # the examples' store is small
+        plan = " ".join(r[0] for r in store._db.execute(f"EXPLAIN {query}", params).fetchall())
+        assert "mention_boxes_block" in plan, plan
+        for bounds in rows:
+            overlaps, params = store._db.box_overlaps("b", tuple(bounds))
+            indexed = store._db.execute(
+                f"SELECT count(*) FROM mention_boxes b WHERE {overlaps}", params
+            )
+            plain = store._db.execute(
+                "SELECT count(*) FROM mention_boxes b WHERE b.day_max >= ? AND b.day_min <= ? "
+                "AND b.lat_max >= ? AND b.lat_min <= ? AND b.lon_max >= ? AND b.lon_min <= ?",
+                tuple(bounds),
+            )
+            assert indexed.fetchone()[0] == plain.fetchone()[0] > 0
+
+
 def test_search_folds_latin_diacritics_but_not_cyrillic_letters() -> None:
     assert fold("Khárkiv ÉCOLE") == "kharkiv ecole"
     assert fold("Йосипівка") == "йосипівка"

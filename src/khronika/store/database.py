@@ -107,6 +107,11 @@ class Database(Protocol):
         """An aggregate joining ``expression`` over the rows with commas."""
         ...
 
+    def box_overlaps(self, alias: str, bounds: Sequence[float]) -> tuple[str, list[float]]:
+        """A condition (and its parameters) that the block-index row ``alias`` overlaps the box
+        ``bounds``: day_min, day_max, lat_min, lat_max, lon_min, lon_max."""
+        ...
+
 
 class SQLiteDatabase:
     """One SQLite file in WAL mode; the store's default, nothing to install or run."""
@@ -170,6 +175,17 @@ class SQLiteDatabase:
 
     def joined(self, expression: str) -> str:
         return f"group_concat({expression}, ',')"
+
+    def box_overlaps(self, alias: str, bounds: Sequence[float]) -> tuple[str, list[float]]:
+        return _BOX_OVERLAPS.format(a=alias), list(bounds)  # the R*Tree answers these
+
+
+# Both engines compare the six bounds; PostgreSQL first asks its GiST index of the (day,
+# latitude) rectangle, which finds the few overlapping rows without reading the others.
+_BOX_OVERLAPS = (
+    "{a}.day_max >= ? AND {a}.day_min <= ? AND {a}.lat_max >= ? AND {a}.lat_min <= ? "
+    "AND {a}.lon_max >= ? AND {a}.lon_min <= ?"
+)
 
 
 def _words(query: str) -> list[str]:

@@ -176,12 +176,12 @@ class LinkTables(ChangeLog):
         return self._box_query("mention_boxes", box)
 
     def _box_query(self, table: str, box: Box) -> list[LinkRow]:
+        bounds = (box.day_min, box.day_max, box.lat_min, box.lat_max, box.lon_min, box.lon_max)
+        overlaps, params = self._db.box_overlaps("b", bounds)
         rows = self._db.execute(
             f"SELECT m.id, m.sort_key, m.event_id, m.features FROM {table} b "
-            "JOIN mentions m ON m.rowid = b.mention_rowid "
-            "WHERE b.day_max >= ? AND b.day_min <= ? AND b.lat_max >= ? AND b.lat_min <= ? "
-            "AND b.lon_max >= ? AND b.lon_min <= ?",
-            (box.day_min, box.day_max, box.lat_min, box.lat_max, box.lon_min, box.lon_max),
+            f"JOIN mentions m ON m.rowid = b.mention_rowid WHERE {overlaps}",
+            params,
         )
         return [_link_row(row) for row in rows]
 

@@ -16,9 +16,9 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from khronika.store.database import Cursor, _words
+from khronika.store.database import _BOX_OVERLAPS, Cursor, _words
 from khronika.store.errors import NoSchema, UnknownSchema
-from khronika.store.schema_pg import POSTGRES_SCHEMA
+from khronika.store.schema_pg import BLOCK_RECTANGLE, POSTGRES_SCHEMA
 
 URL_SCHEMES = ("postgresql://", "postgres://")
 WRITE_LOCK = 0x6B68726F6E  # "khron": the advisory lock every write transaction takes first
@@ -146,6 +146,16 @@ class PostgresDatabase:
 
     def joined(self, expression: str) -> str:
         return f"string_agg({expression}, ',')"
+
+    def box_overlaps(self, alias: str, bounds: Sequence[float]) -> tuple[str, list[float]]:
+        """The GiST index's (day, latitude) rectangle first, then the exact comparisons."""
+        day_min, day_max, lat_min, lat_max, _, _ = bounds
+        rectangle = (
+            f"{BLOCK_RECTANGLE.format(a=alias)} && "
+            "box(point(?::float8, ?::float8), point(?::float8, ?::float8))"
+        )
+        condition = f"{rectangle} AND {_BOX_OVERLAPS.format(a=alias)}"
+        return condition, [day_min, lat_min, day_max, lat_max, *bounds]
 
     def prepare_schema(
         self, version: int, columns: Callable[[dict[str, Any]], dict[str, Any]], create: bool
