@@ -17,6 +17,7 @@ from khronika.extraction.attribution import (
     find_speakers,
     statement_at,
 )
+from khronika.extraction.budget import budgeted
 from khronika.extraction.casualties import find_figures
 from khronika.extraction.casualties import group_totals as add_group_totals
 from khronika.extraction.document import (
@@ -55,7 +56,7 @@ def triggers(doc: Document) -> None:
     was to hit")."""
     doc.triggers = [
         _triggers_in(doc.text, sentence, present, doc.pack)
-        for sentence, present in zip(doc.sentences, doc.gates, strict=True)
+        for sentence, present in zip(budgeted(doc.sentences), doc.gates, strict=True)
     ]
 
 
@@ -99,7 +100,7 @@ def attribution(doc: Document) -> None:
     text, pack = doc.text, doc.pack
     reader = Attributor(text, pack)
     doc.attributions, doc.speakers = [], []
-    for index, sentence in enumerate(doc.sentences):
+    for index, sentence in enumerate(budgeted(doc.sentences)):
         present = doc.gates[index]
         verb_at = statement_at(text, sentence, pack)
         needed = verb_at is not None or bool(doc.triggers[index])
@@ -171,7 +172,7 @@ def figures(doc: Document) -> None:
             present,
         )
         for sentence, present, dated, found in zip(
-            doc.sentences, doc.gates, doc.dates, doc.numbers, strict=True
+            budgeted(doc.sentences), doc.gates, doc.dates, doc.numbers, strict=True
         )
     ]
 
@@ -197,7 +198,7 @@ def places(doc: Document) -> None:
     names that stand for a side ("Kiev says")."""
     text, pack = doc.text, doc.pack
     found: list[list[PlaceSpan]] = []
-    for index, sentence in enumerate(doc.sentences):
+    for index, sentence in enumerate(budgeted(doc.sentences)):
         taken = [(p.start, p.end) for p in doc.people[index]]
         taken += [(a.start, a.end) for a in doc.actors[index]]
         hits = doc.triggers[index]

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from khronika.extraction.budget import budgeted
 from khronika.extraction.casualties import RawFigure
 from khronika.extraction.document import EventPlace, SentenceFacts, TriggerHit
 from khronika.lang import LanguagePack, could_match
@@ -58,7 +59,7 @@ class FrameBuilder:
     def build(self) -> list[Frame]:
         """The frames in the order they were opened; figures told before any frame go to the
         main one."""
-        for facts in self.facts:
+        for facts in budgeted(self.facts):
             self._read(facts)
         if self.pending and self.frames:
             main = next((f for f in self.frames if not f.background), None)
