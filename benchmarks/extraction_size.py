@@ -3,8 +3,9 @@
 Builds reports of 10 KB, 100 KB, 1 MB and 10 MB from paragraphs written here (English and
 Ukrainian casualty reports, a paragraph of many numbers, text with no sentence end) and runs
 ``pipeline.extract_report`` (what ``khronika extract`` runs) on each, every size in its own
-child process so its peak memory is its own. One line per text and size: bytes, seconds,
-seconds per MB, peak RSS, mentions. A flat s/MB column is linear time.
+child process so its peak memory is its own. One line per text and size: bytes, seconds (wall
+and CPU: the CPU time is what a busy machine does not inflate), seconds per MB, peak RSS,
+mentions. A flat s/MB column is linear time.
 
 Run ``python benchmarks/extraction_size.py`` (``--sizes 10K,100K`` for fewer, ``--limit 120``
 to stop a size that takes longer than that).
@@ -72,9 +73,10 @@ def run_one(name: str, size: int) -> dict[str, float | int | str]:
     gazetteer = Gazetteer.default()
     pipeline.extract_report(Report(id="warm-up", text=unit, language=language), gazetteer)
     report = Report(id=f"{name}-{size}", text=text, language=language)
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     extraction = pipeline.extract_report(report, gazetteer)
     seconds = time.perf_counter() - started
+    cpu = time.process_time() - cpu_started
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     mentions = len(extraction.events) + len(extraction.background) + len(extraction.candidates)
     size_bytes = len(text.encode("utf-8"))
@@ -82,6 +84,7 @@ def run_one(name: str, size: int) -> dict[str, float | int | str]:
         "text": name,
         "bytes": size_bytes,
         "seconds": seconds,
+        "cpu": cpu,
         "s_per_mb": seconds / (size_bytes / 1e6),
         "peak_rss_mb": peak_kb / 1024,
         "mentions": mentions,
@@ -98,7 +101,10 @@ def main() -> int:
     if args.one:
         print(json.dumps(run_one(args.one[0], int(args.one[1]))))
         return 0
-    print(f"{'text':8} {'bytes':>10} {'seconds':>9} {'s/MB':>8} {'peak RSS':>10} {'mentions':>8}")
+    print(
+        f"{'text':8} {'bytes':>10} {'seconds':>9} {'cpu s':>8} {'s/MB':>8} {'peak RSS':>10} "
+        f"{'mentions':>8}"
+    )
     for name in args.texts.split(","):
         for label in args.sizes.split(","):
             command = [sys.executable, __file__, "--one", name, str(SIZES[label])]
@@ -114,7 +120,7 @@ def main() -> int:
                 continue
             row = json.loads(done.stdout.strip().splitlines()[-1])
             print(
-                f"{row['text']:8} {row['bytes']:>10} {row['seconds']:>9.2f} "
+                f"{row['text']:8} {row['bytes']:>10} {row['seconds']:>9.2f} {row['cpu']:>8.2f} "
                 f"{row['s_per_mb']:>8.2f} {row['peak_rss_mb']:>8.0f}MB {row['mentions']:>8}",
                 flush=True,
             )
