@@ -53,6 +53,7 @@ class FrameBuilder:
         self.pack = pack
         self.context = context
         self.frames: list[Frame] = []
+        self._placed: dict[str, Frame] = {}  # the first frame (not background) of each place
         self.current: Frame | None = None
         self.pending: list[tuple[RawFigure, SentenceFacts]] = []
 
@@ -127,15 +128,16 @@ class FrameBuilder:
         for place in places:
             resolved = resolve_event_place(place, self.context, self.report.id)
             key = resolved.gazetteer_id or resolved.name.lower()
-            for frame in self.frames:
-                if not frame.background and frame.place_key == key:
-                    _merge_sublocations(frame.place, resolved)
-                    return frame
+            told = self._placed.get(key)
+            if told is not None:
+                _merge_sublocations(told.place, resolved)
+                return told
             if not create:
                 continue
             placeless = self.current
             if placeless is not None and placeless.place is None and not placeless.background:
                 placeless.place, placeless.place_key = resolved, key
+                self._placed[key] = placeless
                 return placeless
             frame = self._new_frame(resolved, False)
             frame.place_key = key
@@ -150,6 +152,8 @@ class FrameBuilder:
             ordinal=len(self.frames),
         )
         self.frames.append(frame)
+        if frame.place_key is not None and not background:
+            self._placed.setdefault(frame.place_key, frame)
         return frame
 
     def _background(

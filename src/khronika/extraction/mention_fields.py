@@ -9,6 +9,7 @@ report's first event place.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from datetime import date
 
 from khronika.extraction.attribution import outlet_kind
@@ -53,6 +54,7 @@ class MentionFields:
         self.report = report
         self.text = report.text
         self.facts = facts
+        self._sentence_ends = [f.sentence.end for f in facts]
         self.frames = frames
         self.pack = pack
         packs = [pack, *(load_pack(code) for code in SUPPORTED if code != pack.code)]
@@ -172,8 +174,11 @@ class MentionFields:
     def _sentence_before(self, sentence: tuple[int, int] | None) -> tuple[int, int] | None:
         if sentence is None:
             return None
-        earlier = [f.sentence for f in self.facts if f.sentence.end <= sentence[0]]
-        return (earlier[-1].start, earlier[-1].end) if earlier else None
+        i = bisect_right(self._sentence_ends, sentence[0]) - 1  # the sentences are in order
+        if i < 0:
+            return None
+        before = self.facts[i].sentence
+        return before.start, before.end
 
     def _anchored(self, frame: Frame) -> bool:
         """A placeless frame is kept only with something concrete: a casualty figure, a counted
