@@ -117,6 +117,9 @@ def find_speakers(
     ]
 
 
+_WORD = re.compile(r"\w+")
+
+
 class Attributor:
     """Reads the sentences of one report in order: people introduced earlier are known by
     surname later, and "he said" goes to the last speaker."""
@@ -125,6 +128,8 @@ class Attributor:
         self.text = text
         self.pack = pack
         self.people: dict[str, _Person] = {}  # surname -> person introduced earlier
+        # a surname's first word -> (the order it was introduced in, the surname)
+        self.surnames_by_word: dict[str, list[tuple[int, str]]] = {}
         self.last: Attribution | None = None
 
     def read(
@@ -138,7 +143,12 @@ class Attributor:
         """The sentence's attribution, from its people (``find_people``), where it reports a
         statement (``statement_at``) and the speakers it names (``find_speakers``)."""
         for person in named:
-            self.people.setdefault(person.name.split()[-1], _Person(person.name, person.role))
+            surname = person.name.split()[-1]
+            if surname not in self.people:
+                self.people[surname] = _Person(person.name, person.role)
+                first = _WORD.search(surname)
+                key = first.group(0) if first and first.start() == 0 else ""
+                self.surnames_by_word.setdefault(key, []).append((len(self.people), surname))
         if verb_at is None:
             return None
         found = self._attribute(sentence, verb_at, speakers, present)
@@ -157,7 +167,7 @@ class Attributor:
         channel = _channel(text, sentence, pack, present)
         speaker = _known_speaker(verb_at, speakers)
         if speaker is None:
-            speaker = _named_person(text, sentence, self.people, verb_at)
+            speaker = _named_person(text, sentence, self.people, self.surnames_by_word, verb_at)
         if speaker is None and last is not None and last.speaker:
             pronoun = pack.grammar.pronoun.match(sentence.text)
             if pronoun and sentence.start + pronoun.start(1) < verb_at:
@@ -289,10 +299,22 @@ def person_spans(text: str, sentence: Sentence, pack: LanguagePack) -> list[tupl
 
 
 def _named_person(
-    text: str, sentence: Sentence, people: dict[str, _Person], verb_at: int
+    text: str,
+    sentence: Sentence,
+    people: dict[str, _Person],
+    surnames_by_word: dict[str, list[tuple[int, str]]],
+    verb_at: int,
 ) -> _Speaker | None:
+    """The person known by surname who is named nearest the statement's verb; only surnames
+    whose first word the sentence holds are searched, so a report naming many people is read
+    in linear time."""
+    words = {m.group(0) for m in _WORD.finditer(text, sentence.start, sentence.end)}
+    named = sorted(
+        (rank, surname) for word in (*words, "") for rank, surname in surnames_by_word.get(word, ())
+    )
     best: tuple[int, _Speaker] | None = None
-    for surname, person in people.items():
+    for _, surname in named:  # in the order the people were introduced, as ties go
+        person = people[surname]
         for m in re.finditer(rf"\b{re.escape(surname)}\b", text[sentence.start : sentence.end]):
             start = sentence.start + m.start()
             end = sentence.start + m.end()
