@@ -27,6 +27,7 @@ EXAMPLES = int(os.environ.get("KHRONIKA_FUZZ_EXAMPLES", "150"))
 FUZZ = settings(
     max_examples=EXAMPLES,
     deadline=None,
+    database=None,  # hermetic: no example database written beside the repository
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 PACKS = Path(__file__).resolve().parents[1] / "src" / "khronika" / "lang"

@@ -11,6 +11,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import cached_property
+from typing import NamedTuple
 
 from khronika.extraction.numbers import NumberMatch
 from khronika.lang import LanguagePack
@@ -38,8 +39,9 @@ class RawFigure:
     earlier: bool = False  # said of an earlier moment ("earlier, 16 were injured")
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
+    """A word or a punctuation mark (a tuple: a sentence has hundreds, made in one pass)."""
+
     start: int
     end: int
     lower: str
