@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Set as AbstractSet
 from functools import cache
-from typing import Any
 
 from khronika.extraction.attribution import (
     Attributor,
@@ -30,6 +29,7 @@ from khronika.extraction.document import (
     TriggerHit,
     component,
 )
+from khronika.extraction.gating import gated
 from khronika.extraction.numbers import find_numbers
 from khronika.extraction.sentences import Sentence, split_sentences
 from khronika.lang import LanguagePack, fold_case, sentence_gates
@@ -68,35 +68,11 @@ def _triggers_in(
     negated = [(m.start(), m.end()) for m in pack.negated_event.finditer(text, s, e)]
     return [
         TriggerHit(t, m.start(), m.end())
-        for t in _gated(pack, "triggers", present)
+        for t in gated(pack, "triggers", present)
         for m in t.regex.finditer(text, s, e)
         if t.event_type == "none"
         or not (any(a <= m.start() < b for a, b in negated) or _hypothetical(text, s, m, pack))
     ]
-
-
-def _gated(pack: LanguagePack, family: str, present: AbstractSet[str]) -> list[Any]:
-    """The pack's ``family`` of patterns (its triggers, its actors) that could match a sentence
-    holding the gate literals ``present``, in the pack's order: ``could_match`` answered by an
-    index of the literals, not by asking each pattern."""
-    items, always, by_literal = _gate_index(pack, family)
-    chosen = set(always)
-    for literal in present:
-        chosen.update(by_literal.get(literal, ()))
-    return [items[i] for i in sorted(chosen)]
-
-
-@cache
-def _gate_index(
-    pack: LanguagePack, family: str
-) -> tuple[tuple[Any, ...], tuple[int, ...], dict[str, list[int]]]:
-    """The patterns of a family, those with no gate (always tried), and by gate literal."""
-    items = tuple(getattr(pack, family))
-    by_literal: dict[str, list[int]] = {}
-    for index, item in enumerate(items):
-        for literal in item.gate:
-            by_literal.setdefault(literal, []).append(index)
-    return items, tuple(i for i, item in enumerate(items) if not item.gate), by_literal
 
 
 def _hypothetical(text: str, sentence_start: int, match: re.Match[str], pack: LanguagePack) -> bool:
@@ -208,7 +184,7 @@ def actors(doc: Document) -> None:
     doc.actors = [
         [
             ActorName(m.start(), m.end(), lex.value)
-            for lex in _gated(pack, "actors", present)
+            for lex in gated(pack, "actors", present)
             for m in lex.regex.finditer(text, sentence.start, sentence.end)
         ]
         for sentence, present in zip(doc.sentences, doc.gates, strict=True)

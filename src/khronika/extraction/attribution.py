@@ -14,8 +14,9 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import cache
 
+from khronika.extraction.gating import gated
 from khronika.extraction.sentences import Sentence
-from khronika.lang import LanguagePack, Lexeme, could_match
+from khronika.lang import LanguagePack, Lexeme
 
 
 @dataclass(frozen=True)
@@ -111,8 +112,7 @@ def find_speakers(
     """The pack's speakers named in the sentence, in the lexicon's order."""
     return [
         SpeakerName(m.start(), m.end(), lex)
-        for lex in pack.speakers
-        if present is None or could_match(lex.gate, present)
+        for lex in gated(pack, "speakers", present)
         for m in lex.regex.finditer(text, sentence.start, sentence.end)
     ]
 
@@ -233,9 +233,7 @@ def _signature_at(text: str, sentence: Sentence) -> int | None:
 def _channel(
     text: str, sentence: Sentence, pack: LanguagePack, present: AbstractSet[str] | None
 ) -> str | None:
-    for lex in pack.channels:
-        if present is not None and not could_match(lex.gate, present):
-            continue  # its literals are absent: it cannot match (lang.could_match)
+    for lex in gated(pack, "channels", present):  # those whose literals are present
         if lex.regex.search(text, sentence.start, sentence.end):
             return lex.value
     return None

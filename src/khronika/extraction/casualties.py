@@ -20,8 +20,9 @@ from khronika.extraction.casualty_rules import (
     toll_to_number,
 )
 from khronika.extraction.casualty_view import RawFigure, SentenceView, Spans
+from khronika.extraction.gating import gated
 from khronika.extraction.numbers import NumberMatch
-from khronika.lang import LanguagePack, could_match
+from khronika.lang import LanguagePack, Lexeme
 from khronika.records import FigureKind
 
 __all__ = ["RawFigure", "find_figures", "group_totals"]
@@ -78,9 +79,8 @@ def _with_parts(
 
 def _statements_of_none(view: SentenceView) -> list[RawFigure]:
     out: list[RawFigure] = []
-    for lex in view.pack.no_casualties:
-        if view.present is not None and not could_match(lex.gate, view.present):
-            continue
+    statements: list[Lexeme] = gated(view.pack, "no_casualties", view.present)
+    for lex in statements:
         for m in lex.regex.finditer(view.text, view.start, view.end):
             if any(f.start < m.end() and m.start() < f.end for f in out):
                 continue

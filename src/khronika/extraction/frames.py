@@ -15,10 +15,14 @@ from datetime import date
 from khronika.extraction.budget import budgeted
 from khronika.extraction.casualties import RawFigure
 from khronika.extraction.document import EventPlace, SentenceFacts, TriggerHit
-from khronika.lang import LanguagePack, could_match
+from khronika.extraction.gating import gated
+from khronika.lang import LanguagePack
 from khronika.places import PlaceContext, names_several_units, resolve
 from khronika.records import Evidence, Place, Report, Weapon
 from khronika.time import TimeExpression
+
+# Characters before a counted weapon's interception count for "shot down all": a few words.
+_INTERCEPTED_REACH = 80
 
 
 @dataclass
@@ -178,17 +182,17 @@ class FrameBuilder:
         speaker = attribution.speaker if attribution else None
         channel = attribution.channel if attribution else None
         party = bool(attribution and attribution.kind in ("party", "person"))
-        for number in facts.numbers:
+        weapons = gated(self.pack, "weapons", facts.present)
+        for number in facts.numbers if weapons else ():
             if number.value is None:
                 continue
             after = text[number.end : min(s.end, number.end + 40)]
-            for lex in self.pack.weapons:
-                if not could_match(lex.gate, facts.present):
+            word = after.lstrip()
+            for lex in weapons:
+                m = lex.regex.match(word)
+                if m is None or after[: len(after) - len(word)].strip():
                     continue
-                m = lex.regex.match(after.lstrip())
-                if m is None or after[: len(after) - len(after.lstrip())].strip():
-                    continue
-                end = number.end + (len(after) - len(after.lstrip())) + m.end()
+                end = number.end + (len(after) - len(word)) + m.end()
                 intercepted = self._intercepted(facts, end)
                 out.append(
                     Weapon(
@@ -211,15 +215,15 @@ class FrameBuilder:
         return out
 
     def _intercepted(self, facts: SentenceFacts, after_weapon: int) -> int | None:
+        text, s, grammar = self.text, facts.sentence, self.pack.grammar
         for number in facts.numbers:
             if number.start < after_weapon or number.value is None:
                 continue
-            following = self.text[number.end : facts.sentence.end]
-            preceding = self.text[facts.sentence.start : number.start]
-            grammar = self.pack.grammar
-            if grammar.intercepted_after.match(following) or grammar.intercepted_before.search(
-                preceding
-            ):
+            # "19 of them shot down", "shot down all 19": read in place, not from copies
+            reach = max(s.start, number.start - _INTERCEPTED_REACH)
+            if grammar.intercepted_after.match(
+                text, number.end, s.end
+            ) or grammar.intercepted_before.search(text, reach, number.start):
                 return number.value
         return None
 

@@ -17,7 +17,8 @@ from khronika.extraction.confidence import Anchor, Signals, score
 from khronika.extraction.document import SentenceFacts, TriggerHit
 from khronika.extraction.event_types import frame_type, report_type
 from khronika.extraction.frames import Frame, admin_place, resolve_event_place
-from khronika.lang import SUPPORTED, LanguagePack, could_match, load_pack
+from khronika.extraction.gating import gated
+from khronika.lang import SUPPORTED, LanguagePack, load_pack
 from khronika.places import PlaceContext, PlaceSpan, resolve
 from khronika.records import (
     ClaimStatus,
@@ -291,8 +292,7 @@ class MentionFields:
             hits = sorted(
                 (
                     (m.start(), m.end(), lex.value)
-                    for lex in self.pack.targets
-                    if could_match(lex.gate, facts.present)
+                    for lex in gated(self.pack, "targets", facts.present)
                     for m in lex.regex.finditer(self.text, s.start, s.end)
                 ),
                 key=lambda h: (h[0], -h[1]),
