@@ -92,6 +92,17 @@ def test_the_budget_stops_an_extraction_that_runs_too_long() -> None:
     check_budget()  # outside the block there is no deadline
 
 
+def test_the_budget_clock_starts_when_the_sentences_are_read() -> None:
+    with time_budget(0.2):
+        time.sleep(0.3)  # what comes before the first check (loading a pack) is not counted
+        check_budget()
+        time.sleep(0.1)
+        check_budget()
+        time.sleep(0.2)
+        with pytest.raises(ExtractionTimeout):
+            check_budget()
+
+
 def test_ingest_fails_the_report_over_budget_and_goes_on(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -102,7 +113,6 @@ def test_ingest_fails_the_report_over_budget_and_goes_on(
         language="en",
         origin="small.txt",
     )
-    pipeline.extract_report(small)  # the language pack and places loaded before the clock runs
     monkeypatch.setenv(BUDGET_ENV, "1")
     with Store(tmp_path / "k.db") as store:
         summary = ingest(store, [big, small])

@@ -1,8 +1,10 @@
 """A time budget for extracting one report, checked cooperatively as the extraction goes.
 
 No signal and no thread: the extraction asks ``check_budget()`` between its steps and per
-sentence in its longest loops, and the check raises ``ExtractionTimeout`` once the deadline set
-by ``time_budget`` has passed. Outside ``time_budget`` the check costs one lookup and never
+sentence in its longest loops, and the check raises ``ExtractionTimeout`` once the budget set
+by ``time_budget`` is spent. The clock starts at the first check, when the report's sentences
+are about to be read, so loading the language pack and the place index on first use is not
+counted against the first report. Outside ``time_budget`` the check costs one lookup and never
 raises, so extraction without a budget is unchanged.
 """
 
@@ -12,11 +14,19 @@ import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import TypeVar
 
 T = TypeVar("T")
 
-_deadline: ContextVar[tuple[float, float] | None] = ContextVar("extraction_deadline", default=None)
+
+@dataclass
+class _Budget:
+    seconds: float
+    deadline: float | None = None  # set by the first check
+
+
+_budget: ContextVar[_Budget | None] = ContextVar("extraction_budget", default=None)
 
 
 class ExtractionTimeout(Exception):
@@ -25,22 +35,27 @@ class ExtractionTimeout(Exception):
 
 @contextmanager
 def time_budget(seconds: float | None) -> Iterator[None]:
-    """Within the block, extraction stops with ``ExtractionTimeout`` after ``seconds``
-    (``None``: no limit)."""
-    token = _deadline.set(None if seconds is None else (time.monotonic() + seconds, seconds))
+    """Within the block, extraction stops with ``ExtractionTimeout`` once it has run for
+    ``seconds`` (``None``: no limit)."""
+    token = _budget.set(None if seconds is None else _Budget(seconds))
     try:
         yield
     finally:
-        _deadline.reset(token)
+        _budget.reset(token)
 
 
 def check_budget() -> None:
     """Raise ``ExtractionTimeout`` if the budget of the extraction running now is spent."""
-    limit = _deadline.get()
-    if limit is not None and time.monotonic() > limit[0]:
+    budget = _budget.get()
+    if budget is None:
+        return
+    now = time.monotonic()
+    if budget.deadline is None:
+        budget.deadline = now + budget.seconds
+    elif now > budget.deadline:
         raise ExtractionTimeout(
-            f"extraction took longer than {limit[1]:g} s; the report is too long or too dense "
-            "to read within its time budget"
+            f"extraction took longer than {budget.seconds:g} s; the report is too long or too "
+            "dense to read within its time budget"
         )
 
 
