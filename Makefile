@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,20 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/web_page.py
 	$(BIN)/python benchmarks/watch_crash.py
 	$(BIN)/python benchmarks/watch_latency.py
+
+# A short coverage-guided fuzz run of the readers and the extraction (not part of `make test`):
+# FUZZ_SECONDS of atheris; the hypothesis properties with many examples run after it.
+FUZZ_SECONDS ?= 60
+FUZZ_STAMP := $(VENV)/.fuzz-installed
+
+$(FUZZ_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,fuzz]'
+	touch $(FUZZ_STAMP)
+
+fuzz: $(FUZZ_STAMP)
+	mkdir -p $(VENV)/fuzz-corpus
+	cd $(VENV)/fuzz-corpus && ../bin/python ../../scripts/fuzz_extraction.py -max_total_time=$(FUZZ_SECONDS) .
+	KHRONIKA_FUZZ_EXAMPLES=2000 $(BIN)/pytest -q tests/test_fuzz_extraction.py
 
 # The offline basemap of the map page, rebuilt from Natural Earth (npm world-atlas) and the
 # GeoNames postal file for Ukraine; the result is committed, so only run this to change it.

@@ -90,6 +90,9 @@ def main() -> int:
     parser.add_argument("--sample", type=int, default=20_000, help="reports checked vs serial")
     parser.add_argument("--workers", default="1,2,4", help="local worker counts to run")
     parser.add_argument("--dask", action="store_true", help="also run Dask with 2 workers")
+    parser.add_argument(
+        "--end-to-end", default=None, help="local worker counts to run end to end (default: all)"
+    )
     parser.add_argument("--shard-size", type=int, default=500)
     parser.add_argument("--keep", metavar="DIR", help="work in DIR and keep it")
     parser.add_argument("--eval", type=Path, default=EVAL, help="the shared evaluation data")
@@ -128,7 +131,12 @@ def measure(folder: Path, args: argparse.Namespace) -> int:
     if kept is not None:
         summary, seconds, _ = run(folder, inputs, "local", 1, args.shard_size, work=kept)
         print(line("load only (kept shards)", args.reports, summary, seconds), flush=True)
-    for engine, workers in runs:
+    whole = (
+        runs
+        if args.end_to_end is None
+        else [("local", int(n)) for n in args.end_to_end.split(",") if n]
+    )
+    for engine, workers in whole:
         summary, seconds, _ = run(folder, inputs, engine, workers, args.shard_size)
         print(line(f"{engine} {workers}: end to end", args.reports, summary, seconds), flush=True)
 

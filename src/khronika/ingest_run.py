@@ -8,11 +8,14 @@ interrupted): each report's writes are a savepoint inside the batch, and linking
 event once per batch. A crash loses at most the uncommitted batch, which the next ingest of the
 same input reads again; a report stored but not extracted stays ``pending`` and is extracted
 then. A report whose id is stored with other text is a new revision: extracted and linked like
-a new report, the earlier revision's mentions kept.
+a new report, the earlier revision's mentions kept. Extracting one report may take at most
+``EXTRACTION_BUDGET`` seconds (``KHRONIKA_EXTRACTION_BUDGET`` sets another, 0 none); a report
+that takes longer is kept as failed with that error and the run goes on.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterable
 from contextlib import ExitStack
@@ -21,6 +24,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Literal
 
 from khronika import pipeline
+from khronika.extraction.budget import time_budget
 from khronika.linking import Linker
 from khronika.records import Extraction, Report
 from khronika.store import Store
@@ -33,6 +37,8 @@ Outcome = Literal["new", "revised", "unchanged", "failed"]
 
 BATCH_REPORTS = 200
 BATCH_SECONDS = 2.0
+EXTRACTION_BUDGET = 60.0  # seconds for one report; the longest real ones take about one
+BUDGET_ENV = "KHRONIKA_EXTRACTION_BUDGET"
 
 
 @dataclass
@@ -72,6 +78,21 @@ def extraction_error(report: Report, error: BaseException) -> str:
     return f"{report.origin or report.id}: extraction failed: {type(error).__name__}: {error}"
 
 
+def extraction_budget() -> float | None:
+    """Seconds one report's extraction may take: ``KHRONIKA_EXTRACTION_BUDGET`` if set (0 for
+    no limit), else ``EXTRACTION_BUDGET``."""
+    configured = os.environ.get(BUDGET_ENV, "").strip()
+    if not configured:
+        return EXTRACTION_BUDGET
+    try:
+        seconds = float(configured)
+    except ValueError:
+        raise ValueError(f"{BUDGET_ENV} must be a number of seconds, not {configured!r}") from None
+    if seconds < 0 or seconds != seconds:
+        raise ValueError(f"{BUDGET_ENV} must be a number of seconds, not {configured!r}")
+    return seconds or None
+
+
 def extract_and_save(
     store: Store,
     report: Report,
@@ -85,7 +106,8 @@ def extract_and_save(
     """
     extract = extractor or pipeline.extract_report
     try:
-        extraction = extract(report)
+        with time_budget(extraction_budget()):
+            extraction = extract(report)
     except Exception as error:
         message = extraction_error(report, error)
         store.mark_failed(report.id, message)

@@ -17,6 +17,7 @@ from khronika.extraction.attribution import (
     find_speakers,
     statement_at,
 )
+from khronika.extraction.budget import budgeted
 from khronika.extraction.casualties import find_figures
 from khronika.extraction.casualties import group_totals as add_group_totals
 from khronika.extraction.document import (
@@ -28,9 +29,10 @@ from khronika.extraction.document import (
     TriggerHit,
     component,
 )
+from khronika.extraction.gating import gated
 from khronika.extraction.numbers import find_numbers
 from khronika.extraction.sentences import Sentence, split_sentences
-from khronika.lang import LanguagePack, could_match, fold_case, sentence_gates
+from khronika.lang import LanguagePack, fold_case, sentence_gates
 from khronika.places import PlaceSpan, is_landmark, qualifies, spot_places
 from khronika.time import TimeExpression, find_dates
 
@@ -55,7 +57,7 @@ def triggers(doc: Document) -> None:
     was to hit")."""
     doc.triggers = [
         _triggers_in(doc.text, sentence, present, doc.pack)
-        for sentence, present in zip(doc.sentences, doc.gates, strict=True)
+        for sentence, present in zip(budgeted(doc.sentences), doc.gates, strict=True)
     ]
 
 
@@ -66,8 +68,7 @@ def _triggers_in(
     negated = [(m.start(), m.end()) for m in pack.negated_event.finditer(text, s, e)]
     return [
         TriggerHit(t, m.start(), m.end())
-        for t in pack.triggers
-        if could_match(t.gate, present)
+        for t in gated(pack, "triggers", present)
         for m in t.regex.finditer(text, s, e)
         if t.event_type == "none"
         or not (any(a <= m.start() < b for a, b in negated) or _hypothetical(text, s, m, pack))
@@ -99,7 +100,7 @@ def attribution(doc: Document) -> None:
     text, pack = doc.text, doc.pack
     reader = Attributor(text, pack)
     doc.attributions, doc.speakers = [], []
-    for index, sentence in enumerate(doc.sentences):
+    for index, sentence in enumerate(budgeted(doc.sentences)):
         present = doc.gates[index]
         verb_at = statement_at(text, sentence, pack)
         needed = verb_at is not None or bool(doc.triggers[index])
@@ -171,7 +172,7 @@ def figures(doc: Document) -> None:
             present,
         )
         for sentence, present, dated, found in zip(
-            doc.sentences, doc.gates, doc.dates, doc.numbers, strict=True
+            budgeted(doc.sentences), doc.gates, doc.dates, doc.numbers, strict=True
         )
     ]
 
@@ -183,8 +184,7 @@ def actors(doc: Document) -> None:
     doc.actors = [
         [
             ActorName(m.start(), m.end(), lex.value)
-            for lex in pack.actors
-            if could_match(lex.gate, present)
+            for lex in gated(pack, "actors", present)
             for m in lex.regex.finditer(text, sentence.start, sentence.end)
         ]
         for sentence, present in zip(doc.sentences, doc.gates, strict=True)
@@ -197,7 +197,7 @@ def places(doc: Document) -> None:
     names that stand for a side ("Kiev says")."""
     text, pack = doc.text, doc.pack
     found: list[list[PlaceSpan]] = []
-    for index, sentence in enumerate(doc.sentences):
+    for index, sentence in enumerate(budgeted(doc.sentences)):
         taken = [(p.start, p.end) for p in doc.people[index]]
         taken += [(a.start, a.end) for a in doc.actors[index]]
         hits = doc.triggers[index]

@@ -14,8 +14,9 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import cache
 
+from khronika.extraction.gating import gated
 from khronika.extraction.sentences import Sentence
-from khronika.lang import LanguagePack, Lexeme, could_match
+from khronika.lang import LanguagePack, Lexeme
 
 
 @dataclass(frozen=True)
@@ -111,10 +112,12 @@ def find_speakers(
     """The pack's speakers named in the sentence, in the lexicon's order."""
     return [
         SpeakerName(m.start(), m.end(), lex)
-        for lex in pack.speakers
-        if present is None or could_match(lex.gate, present)
+        for lex in gated(pack, "speakers", present)
         for m in lex.regex.finditer(text, sentence.start, sentence.end)
     ]
+
+
+_WORD = re.compile(r"\w+")
 
 
 class Attributor:
@@ -125,6 +128,8 @@ class Attributor:
         self.text = text
         self.pack = pack
         self.people: dict[str, _Person] = {}  # surname -> person introduced earlier
+        # a surname's first word -> (the order it was introduced in, the surname)
+        self.surnames_by_word: dict[str, list[tuple[int, str]]] = {}
         self.last: Attribution | None = None
 
     def read(
@@ -138,7 +143,12 @@ class Attributor:
         """The sentence's attribution, from its people (``find_people``), where it reports a
         statement (``statement_at``) and the speakers it names (``find_speakers``)."""
         for person in named:
-            self.people.setdefault(person.name.split()[-1], _Person(person.name, person.role))
+            surname = person.name.split()[-1]
+            if surname not in self.people:
+                self.people[surname] = _Person(person.name, person.role)
+                first = _WORD.search(surname)
+                key = first.group(0) if first and first.start() == 0 else ""
+                self.surnames_by_word.setdefault(key, []).append((len(self.people), surname))
         if verb_at is None:
             return None
         found = self._attribute(sentence, verb_at, speakers, present)
@@ -157,7 +167,7 @@ class Attributor:
         channel = _channel(text, sentence, pack, present)
         speaker = _known_speaker(verb_at, speakers)
         if speaker is None:
-            speaker = _named_person(text, sentence, self.people, verb_at)
+            speaker = _named_person(text, sentence, self.people, self.surnames_by_word, verb_at)
         if speaker is None and last is not None and last.speaker:
             pronoun = pack.grammar.pronoun.match(sentence.text)
             if pronoun and sentence.start + pronoun.start(1) < verb_at:
@@ -223,9 +233,7 @@ def _signature_at(text: str, sentence: Sentence) -> int | None:
 def _channel(
     text: str, sentence: Sentence, pack: LanguagePack, present: AbstractSet[str] | None
 ) -> str | None:
-    for lex in pack.channels:
-        if present is not None and not could_match(lex.gate, present):
-            continue  # its literals are absent: it cannot match (lang.could_match)
+    for lex in gated(pack, "channels", present):  # those whose literals are present
         if lex.regex.search(text, sentence.start, sentence.end):
             return lex.value
     return None
@@ -289,10 +297,22 @@ def person_spans(text: str, sentence: Sentence, pack: LanguagePack) -> list[tupl
 
 
 def _named_person(
-    text: str, sentence: Sentence, people: dict[str, _Person], verb_at: int
+    text: str,
+    sentence: Sentence,
+    people: dict[str, _Person],
+    surnames_by_word: dict[str, list[tuple[int, str]]],
+    verb_at: int,
 ) -> _Speaker | None:
+    """The person known by surname who is named nearest the statement's verb; only surnames
+    whose first word the sentence holds are searched, so a report naming many people is read
+    in linear time."""
+    words = {m.group(0) for m in _WORD.finditer(text, sentence.start, sentence.end)}
+    named = sorted(
+        (rank, surname) for word in (*words, "") for rank, surname in surnames_by_word.get(word, ())
+    )
     best: tuple[int, _Speaker] | None = None
-    for surname, person in people.items():
+    for _, surname in named:  # in the order the people were introduced, as ties go
+        person = people[surname]
         for m in re.finditer(rf"\b{re.escape(surname)}\b", text[sentence.start : sentence.end]):
             start = sentence.start + m.start()
             end = sentence.start + m.end()

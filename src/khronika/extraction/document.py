@@ -18,6 +18,7 @@ from datetime import date
 from typing import Protocol
 
 from khronika.extraction.attribution import Attribution, NamedPerson, SpeakerName
+from khronika.extraction.budget import check_budget
 from khronika.extraction.casualties import RawFigure
 from khronika.extraction.numbers import NumberMatch
 from khronika.extraction.sentences import Sentence
@@ -233,6 +234,7 @@ class Pipeline:
 
     def __call__(self, doc: Document) -> Document:
         for step in self.components:
+            check_budget()
             step(doc)
         return doc
 

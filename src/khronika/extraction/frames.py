@@ -12,12 +12,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from khronika.extraction.budget import budgeted
 from khronika.extraction.casualties import RawFigure
 from khronika.extraction.document import EventPlace, SentenceFacts, TriggerHit
-from khronika.lang import LanguagePack, could_match
+from khronika.extraction.gating import gated
+from khronika.lang import LanguagePack
 from khronika.places import PlaceContext, listed_regions, names_several_units, resolve
 from khronika.records import Evidence, Place, Report, Weapon
 from khronika.time import TimeExpression
+
+# Characters before a counted weapon's interception count for "shot down all": a few words.
+_INTERCEPTED_REACH = 80
 
 
 @dataclass
@@ -55,13 +60,14 @@ class FrameBuilder:
         self.pack = pack
         self.context = context
         self.frames: list[Frame] = []
+        self._placed: dict[str, Frame] = {}  # the first frame (not background) of each place
         self.current: Frame | None = None
         self.pending: list[tuple[RawFigure, SentenceFacts]] = []
 
     def build(self) -> list[Frame]:
         """The frames in the order they were opened; figures told before any frame go to the
         main one."""
-        for facts in self.facts:
+        for facts in budgeted(self.facts):
             self._read(facts)
         if self.pending and self.frames:
             main = next((f for f in self.frames if not f.background), None)
@@ -135,15 +141,16 @@ class FrameBuilder:
         for place in places:
             resolved = resolve_event_place(place, self.context, self.report.id)
             key = resolved.gazetteer_id or resolved.name.lower()
-            for frame in self.frames:
-                if not frame.background and frame.place_key == key:
-                    _merge_sublocations(frame.place, resolved)
-                    return frame
+            told = self._placed.get(key)
+            if told is not None:
+                _merge_sublocations(told.place, resolved)
+                return told
             if not create:
                 continue
             placeless = self.current
             if placeless is not None and placeless.place is None and not placeless.background:
                 placeless.place, placeless.place_key = resolved, key
+                self._placed[key] = placeless
                 return placeless
             frame = self._new_frame(resolved, False)
             frame.place_key = key
@@ -158,6 +165,8 @@ class FrameBuilder:
             ordinal=len(self.frames),
         )
         self.frames.append(frame)
+        if frame.place_key is not None and not background:
+            self._placed.setdefault(frame.place_key, frame)
         return frame
 
     def _background(
@@ -182,17 +191,17 @@ class FrameBuilder:
         speaker = attribution.speaker if attribution else None
         channel = attribution.channel if attribution else None
         party = bool(attribution and attribution.kind in ("party", "person"))
-        for number in facts.numbers:
+        weapons = gated(self.pack, "weapons", facts.present)
+        for number in facts.numbers if weapons else ():
             if number.value is None:
                 continue
             after = text[number.end : min(s.end, number.end + 40)]
-            for lex in self.pack.weapons:
-                if not could_match(lex.gate, facts.present):
+            word = after.lstrip()
+            for lex in weapons:
+                m = lex.regex.match(word)
+                if m is None or after[: len(after) - len(word)].strip():
                     continue
-                m = lex.regex.match(after.lstrip())
-                if m is None or after[: len(after) - len(after.lstrip())].strip():
-                    continue
-                end = number.end + (len(after) - len(after.lstrip())) + m.end()
+                end = number.end + (len(after) - len(word)) + m.end()
                 intercepted = self._intercepted(facts, end)
                 out.append(
                     Weapon(
@@ -215,15 +224,15 @@ class FrameBuilder:
         return out
 
     def _intercepted(self, facts: SentenceFacts, after_weapon: int) -> int | None:
+        text, s, grammar = self.text, facts.sentence, self.pack.grammar
         for number in facts.numbers:
             if number.start < after_weapon or number.value is None:
                 continue
-            following = self.text[number.end : facts.sentence.end]
-            preceding = self.text[facts.sentence.start : number.start]
-            grammar = self.pack.grammar
-            if grammar.intercepted_after.match(following) or grammar.intercepted_before.search(
-                preceding
-            ):
+            # "19 of them shot down", "shot down all 19": read in place, not from copies
+            reach = max(s.start, number.start - _INTERCEPTED_REACH)
+            if grammar.intercepted_after.match(
+                text, number.end, s.end
+            ) or grammar.intercepted_before.search(text, reach, number.start):
                 return number.value
         return None
 

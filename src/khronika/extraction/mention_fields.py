@@ -9,6 +9,7 @@ report's first event place.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from datetime import date
 
 from khronika.extraction.attribution import outlet_kind
@@ -16,7 +17,8 @@ from khronika.extraction.confidence import Anchor, Signals, score
 from khronika.extraction.document import SentenceFacts, TriggerHit
 from khronika.extraction.event_types import frame_type, report_type
 from khronika.extraction.frames import Frame, admin_place, resolve_event_place
-from khronika.lang import SUPPORTED, LanguagePack, could_match, load_pack
+from khronika.extraction.gating import gated
+from khronika.lang import SUPPORTED, LanguagePack, load_pack
 from khronika.places import PlaceContext, PlaceSpan, resolve
 from khronika.records import (
     ClaimStatus,
@@ -53,6 +55,7 @@ class MentionFields:
         self.report = report
         self.text = report.text
         self.facts = facts
+        self._sentence_ends = [f.sentence.end for f in facts]
         self.frames = frames
         self.pack = pack
         packs = [pack, *(load_pack(code) for code in SUPPORTED if code != pack.code)]
@@ -172,8 +175,11 @@ class MentionFields:
     def _sentence_before(self, sentence: tuple[int, int] | None) -> tuple[int, int] | None:
         if sentence is None:
             return None
-        earlier = [f.sentence for f in self.facts if f.sentence.end <= sentence[0]]
-        return (earlier[-1].start, earlier[-1].end) if earlier else None
+        i = bisect_right(self._sentence_ends, sentence[0]) - 1  # the sentences are in order
+        if i < 0:
+            return None
+        before = self.facts[i].sentence
+        return before.start, before.end
 
     def _anchored(self, frame: Frame) -> bool:
         """A placeless frame is kept only with something concrete: a casualty figure, a counted
@@ -286,8 +292,7 @@ class MentionFields:
             hits = sorted(
                 (
                     (m.start(), m.end(), lex.value)
-                    for lex in self.pack.targets
-                    if could_match(lex.gate, facts.present)
+                    for lex in gated(self.pack, "targets", facts.present)
                     for m in lex.regex.finditer(self.text, s.start, s.end)
                 ),
                 key=lambda h: (h[0], -h[1]),

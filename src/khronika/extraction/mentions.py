@@ -4,13 +4,18 @@ Three stages, each in its own module: the components of ``annotators`` read ever
 once into the layers of a ``Document`` (triggers, places, dates, casualty figures, speaker,
 ...); ``frames`` groups the sentences into frames in reading order; ``mention_fields`` turns
 each frame into a Mention. ``extract_mentions`` is the entry point.
+
+A report yields at most ``MAX_MENTIONS`` mentions (the first in reading order), so a huge or
+machine-made text cannot flood the store and the linker; a capped report says so in a warning.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 
 from khronika.extraction.annotators import PIPELINE
+from khronika.extraction.budget import budgeted
 from khronika.extraction.document import Document, Pipeline, SentenceFacts, TriggerHit
 from khronika.extraction.frames import FrameBuilder, report_day
 from khronika.extraction.mention_fields import MentionFields
@@ -19,6 +24,11 @@ from khronika.places import Gazetteer, PlaceContext, build_context
 from khronika.records import Mention, Report
 
 __all__ = ["MentionBuilder", "SentenceFacts", "TriggerHit", "extract_mentions", "read_sentences"]
+
+# Far more events than any real report tells of (a long daily roundup tells of a few dozen).
+MAX_MENTIONS = 500
+
+_log = logging.getLogger(__name__)
 
 
 def read_sentences(
@@ -58,7 +68,22 @@ class MentionBuilder:
         fields = MentionFields(
             self.report, self.facts, frames, self.pack, self.context, self.published
         )
-        return [m for m in (fields.mention(f) for f in frames) if m is not None]
+        mentions: list[Mention] = []
+        for frame in budgeted(frames):
+            mention = fields.mention(frame)
+            if mention is None:
+                continue
+            if len(mentions) == MAX_MENTIONS:
+                _log.warning(
+                    "%s: extraction kept the first %d mentions of the report and left out the "
+                    "rest (%d frames in all)",
+                    self.report.origin or self.report.id,
+                    MAX_MENTIONS,
+                    len(frames),
+                )
+                break
+            mentions.append(mention)
+        return mentions
 
 
 def extract_mentions(
