@@ -6,10 +6,9 @@ import csv
 import io
 import sys
 from collections.abc import Iterator, Mapping
-from datetime import datetime
 
 from khronika.ingest.base import BadInput, Input, ReadError, ReadOptions, new_report
-from khronika.ingest.parse import parse_date_value
+from khronika.ingest.parse import date_or_warning
 from khronika.records import Report
 
 # Field -> column names tried, in order, when the user maps none.
@@ -32,15 +31,25 @@ def read_table(source: Input, options: ReadOptions) -> Iterator[Report | ReadErr
     rows = csv.reader(io.StringIO(source.text, newline=""), delimiter=_delimiter(source))
     try:
         header = next(rows, [])
-        columns = _column_indexes(header, options.columns)
-        found_row = False
-        for number, row in enumerate(rows, start=2):
-            if not any(cell.strip() for cell in row):
-                continue
-            found_row = True
-            yield _row_report(row, header, columns, f"{source.origin}:{number}", source, options)
     except csv.Error as error:
-        raise BadInput(f"malformed CSV ({error})") from None
+        raise BadInput(f"malformed CSV header ({error})") from None
+    columns = _column_indexes(header, options.columns)
+    found_row = False
+    number = 1
+    while True:  # a malformed row is one error; the rows after it are still read
+        number += 1
+        try:
+            row = next(rows)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            found_row = True
+            yield ReadError(f"{source.origin}:{number}", f"malformed CSV row ({error})")
+            continue
+        if not any(cell.strip() for cell in row):
+            continue
+        found_row = True
+        yield _row_report(row, header, columns, f"{source.origin}:{number}", source, options)
     if not found_row:
         raise BadInput("no data rows (only a header)")
 
@@ -105,10 +114,8 @@ def _row_report(
     text = row[text_index] if text_index < len(row) else ""
     if not text.strip():
         return ReadError(origin, f"no text in column '{header[text_index].strip()}'")
-    try:
-        published = _published(cell("published"))
-    except ValueError as error:
-        return ReadError(origin, f"published: {error}")
+    warnings: list[str] = []
+    published = date_or_warning(cell("published"), "published", warnings)
     return new_report(
         source,
         options,
@@ -121,8 +128,5 @@ def _row_report(
         published=published,
         outlet=cell("source"),
         language=cell("lang"),
+        warnings=warnings,
     )
-
-
-def _published(value: str | None) -> datetime | None:
-    return parse_date_value(value) if value else None
