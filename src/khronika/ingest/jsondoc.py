@@ -51,10 +51,12 @@ def read_json(source: Input, options: ReadOptions) -> Iterator[Report | ReadErro
     except BadInput as error:
         if _mostly_object_lines(source.text):
             yield from read_json_lines(source, options)
+        elif _complete_prefix(source.text) is not None:
+            yield from _read_up_to_garbage(source, options)
         elif source.text.lstrip().startswith("["):
             yield from _read_array_elements(source, options, error)
         else:
-            yield from _read_up_to_garbage(source, options, error)
+            raise
         return
     yield from _read_document(document, source, options)
 
@@ -86,6 +88,9 @@ def _read_array_elements(
     number = 0
     while True:
         position = _skip_separators(text, position)
+        if position >= len(text) and number:
+            yield ReadError(source.origin, "the JSON array is not closed (truncated file?)")
+            return
         if position >= len(text) or text[position] == "]":
             if number == 0:
                 raise error
@@ -139,18 +144,22 @@ def _element_end(text: str, start: int) -> int:
     return len(text)
 
 
-def _read_up_to_garbage(
-    source: Input, options: ReadOptions, error: BadInput
-) -> Iterator[Report | ReadError]:
-    """A complete document followed by something else: its records, and one error for the rest."""
-    text = source.text
-    start = len(text) - len(text.lstrip())
+def _complete_prefix(text: str) -> tuple[Any, int] | None:
+    """The complete JSON document the text starts with and where it ends, if there is one."""
     try:
-        document, end = _DECODER.raw_decode(text, start)
+        document, end = _DECODER.raw_decode(text, len(text) - len(text.lstrip()))
     except (ValueError, RecursionError):
-        raise error from None
-    line = text.count("\n", 0, end) + 1
+        return None
+    return document, end
+
+
+def _read_up_to_garbage(source: Input, options: ReadOptions) -> Iterator[Report | ReadError]:
+    """A complete document followed by something else: its records, and one error for the rest."""
+    prefix = _complete_prefix(source.text)
+    assert prefix is not None
+    document, end = prefix
     yield from _read_document(document, source, options)
+    line = source.text.count("\n", 0, end) + 1
     yield ReadError(source.origin, f"unexpected data after the JSON document (line {line})")
 
 

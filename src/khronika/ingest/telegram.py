@@ -22,6 +22,8 @@ def read_export(
     channel = export.get("name") if isinstance(export.get("name"), str) else None
     channel_key = export.get("id") or channel
     username = _username(export)
+    if not any(isinstance(m, dict) and m.get("type") == "message" for m in export["messages"]):
+        raise BadInput("no messages in the Telegram export (only service messages, or none)")
     for index, message in enumerate(export["messages"], start=1):
         if not isinstance(message, dict):
             yield ReadError(f"{source.origin}#{index}", "message is not a JSON object")

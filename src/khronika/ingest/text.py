@@ -57,7 +57,9 @@ def file_id(identity: str | None, outlet: str | None) -> str | None:
     """The id of a file without one of its own; None (an id from content) for standard input."""
     if identity is None:
         return None
-    digest = hashlib.sha256(f"{outlet or ''}\n{identity}".encode()).hexdigest()
+    digest = hashlib.sha256(
+        f"{outlet or ''}\n{identity}".encode("utf-8", "surrogateescape")  # any file name
+    ).hexdigest()
     return f"f-{digest[:16]}"
 
 
