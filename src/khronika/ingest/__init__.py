@@ -78,14 +78,13 @@ def read_paths(
 
 
 def file_identity(root: Path, path: Path) -> str:
-    """What names a file across runs, whatever its content: its path under the input root,
-    starting with the root's own name ("inbox/2024/a.txt" whether ``inbox`` or the file was
-    given), so an edited file is a revision of the same report."""
+    """What names a file across runs, whatever its content: its path under the input root (the
+    folder given, or a given file's folder), so an edited file is a revision of the same
+    report, and a copy of a folder ingested again (or a watched inbox) names the same reports."""
     try:
-        relative = path.resolve().relative_to(root.resolve()).as_posix()
+        return path.resolve().relative_to(root.resolve()).as_posix()
     except (OSError, ValueError):  # a link out of the root: the path as given names it
-        relative = path.as_posix()
-    return f"{root.resolve().name}/{relative}"
+        return path.as_posix()
 
 
 def read_bytes(
