@@ -776,3 +776,18 @@ def test_warnings_are_kept_and_a_version_4_store_gains_their_column(
         store.store_report(Report(id="new", text=UK, warnings=("kept as given", "ещё")))
         again = store.get_report("new")
         assert again is not None and again.report.warnings == ("kept as given", "ещё")
+
+
+def test_a_french_report_is_stored_and_listed_as_failed_for_want_of_a_language_pack(
+    tmp_path: Path, gaz: Gazetteer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "frappe.txt"
+    path.write_text(f"date 2024-05-23\n{FR}\n", encoding="utf-8")
+    database = str(tmp_path / "k.db")
+    assert main(["ingest", "--db", database, str(path)]) == 1
+    assert "no language pack for 'fr'" in capsys.readouterr().err
+    assert main(["reports", "--db", database, "--failed"]) == 0
+    listed = capsys.readouterr().out
+    assert str(path) in listed and "no language pack for 'fr'" in listed
+    with Store(database) as store:
+        assert store.counts()["events"] == 0  # not read as an English air strike
