@@ -687,6 +687,11 @@ def test_an_external_entity_is_never_expanded(tmp_path: Path) -> None:
             "У выніку ракетнага ўдару па Харкаве загінулі тры мірныя жыхары, паведаміў губернатар.",
             "be",
         ),
+        ("Een Russische raketaanval op Charkiv heeft dinsdag drie burgers gedood.", "nl"),
+        (
+            "Във резултат на ракетен удар по Харков загинаха трима цивилни, съобщи губернаторът.",
+            "bg",
+        ),
         (EN, "en"),
         (UK, "uk"),
         (RU, "ru"),

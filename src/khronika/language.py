@@ -2,7 +2,9 @@
 
 Two steps, so a French report is never read as English: lingua's fast mode over all its
 languages names the language; when that is one Khronika has a pack for (or nothing), the
-accurate detector restricted to the pack languages decides as before. Any other answer is
+accurate detector restricted to the pack languages decides as before. A text with many of a
+pack language's own common words (lang/identification.toml) skips the first step, the costly
+one (about 2 ms a report for English). Any other answer is
 checked by the accurate detector over the pack languages plus that one (the fast mode errs on
 short texts: "Norwegian" for a short English report; the accurate one can flip on one name:
 "Kazakh" for a Ukrainian sentence) and must also win a vote of the sample's words; then its
@@ -13,7 +15,9 @@ letters is None.
 from __future__ import annotations
 
 import re
+import tomllib
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from lingua import Language, LanguageDetectorBuilder
@@ -21,6 +25,10 @@ from lingua import Language, LanguageDetectorBuilder
 _LETTER = re.compile(r"[^\W\d_]")
 _WORD = re.compile(r"[^\W\d_]{3,}")
 _VOTING_WORDS = 60
+_TOKEN = re.compile(r"[^\W\d_]+")
+_COMMON_SHARE = 0.08  # English news prose has about 20% of its common words; French has none
+_COMMON_MIN = 3
+_IDENTIFICATION = Path(__file__).parent / "lang" / "identification.toml"
 _MIN_LETTERS = 10
 _SAMPLE = 3_000  # characters: the opening of a report decides its language
 _GATE_SAMPLE = 600  # enough for the fast mode to name a language, at a fifth of the cost
@@ -50,7 +58,7 @@ def detect_language(text: str) -> str | None:
     sample = text[:_SAMPLE]
     if len(_LETTER.findall(sample)) < _MIN_LETTERS:
         return None
-    guess = _any_language().detect_language_of(sample[:_GATE_SAMPLE])
+    guess = None if _surely_a_pack_language(sample[:_GATE_SAMPLE]) else _gate(sample)
     if guess is not None and guess not in _CODES:
         check = _check_against(guess)
         if check.detect_language_of(sample) == guess and _wins_word_vote(check, guess, sample):
@@ -67,3 +75,22 @@ def _wins_word_vote(check: Any, guess: Language, sample: str) -> bool:
         if language is not None:
             votes[language] = votes.get(language, 0) + 1
     return votes.get(guess, 0) > max((votes.get(code, 0) for code in _CODES), default=0)
+
+
+def _gate(sample: str) -> Language | None:
+    language: Language | None = _any_language().detect_language_of(sample[:_GATE_SAMPLE])
+    return language
+
+
+@cache
+def _common_words() -> frozenset[str]:
+    words = tomllib.loads(_IDENTIFICATION.read_text(encoding="utf-8"))
+    return frozenset(word for listed in words.values() for word in listed.split())
+
+
+def _surely_a_pack_language(sample: str) -> bool:
+    """Enough of the words are a pack language's own common ones to skip the search."""
+    tokens = _TOKEN.findall(sample.lower())
+    common = _common_words()
+    hits = sum(1 for token in tokens if token in common)
+    return hits >= _COMMON_MIN and hits >= _COMMON_SHARE * len(tokens)

@@ -52,6 +52,7 @@ _CONTINUATIONS_1252 = bytes(range(0x80, 0xC0)).decode("latin_1")
 _MOJIBAKE = re.compile(
     f"[РС][{re.escape(_CONTINUATIONS_1251)}]|[ÐÑÃâ][{re.escape(_CONTINUATIONS_1252)}]"
 )
+_LETTERS = re.compile(r"[^\W\d_]")
 _MOJIBAKE_SHARE = 0.2  # of the letters: a real text has next to none of these pairs
 
 
@@ -226,9 +227,8 @@ def _cyrillic_score(data: bytes, page: str) -> float:
 def _checked(decoded: Decoded) -> Decoded:
     """Say so when the decoded text looks broken: mojibake pairs or replacement characters."""
     text, extra = decoded.text, []
-    letters = sum(1 for char in text if char.isalpha())
-    pairs = len(_MOJIBAKE.findall(text))
-    if letters and 2 * pairs / letters > _MOJIBAKE_SHARE:
+    pairs = len(_MOJIBAKE.findall(text))  # none at all in most texts: letters not counted then
+    if pairs and 2 * pairs / len(_LETTERS.findall(text)) > _MOJIBAKE_SHARE:
         extra.append(
             "the text looks like mojibake (UTF-8 once read in a single-byte code page, "
             "e.g. 'Р\u045fСЂ'): kept as given"
