@@ -13,6 +13,7 @@ import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from types import FrameType
 
@@ -20,10 +21,12 @@ import pytest
 
 from khronika.cli import main
 from khronika.ingest import ReadError, read_paths
+from khronika.lang import load_pack
 from khronika.language import detect_language
 from khronika.places import Gazetteer
 from khronika.records import Report
 from khronika.store import Store
+from khronika.time import find_dates
 
 GUARD_SECONDS = 10
 GOOD_NAME = "zz-good.txt"
@@ -760,6 +763,10 @@ def test_warnings_are_stored_listed_and_in_the_extract_output(
     assert len(warnings) == 1 and "yesterday" in warnings[0]
     assert main(["reports", "--db", database]) == 0
     assert "    warning: field 'published'" in capsys.readouterr().out
+    with Store(database) as store:
+        [event] = store.query_events()
+    assert main(["show", "--db", database, event["id"]]) == 0
+    assert "warning: field 'published'" in capsys.readouterr().out
     assert main(["extract", "--format", "jsonl", str(path)]) == 0
     captured = capsys.readouterr()
     assert json.loads(captured.out)["report"]["warnings"] == warnings
@@ -796,3 +803,20 @@ def test_a_french_report_is_stored_and_listed_as_failed_for_want_of_a_language_p
     assert str(path) in listed and "no language pack for 'fr'" in listed
     with Store(database) as store:
         assert store.counts()["events"] == 0  # not read as an English air strike
+
+
+@pytest.mark.parametrize(
+    ("text", "published"),
+    [
+        ("Strikes on 28-29 February 2023 killed two.", date(2023, 3, 1)),
+        ("Strikes on 30-31 April killed two.", date(2023, 5, 2)),
+        ("In May 0000 nothing happened.", date(2023, 5, 2)),
+        ("Yesterday and on Monday, 23 May, shelling.", date(1, 1, 1)),
+        ("Yesterday and on Monday, 23 May, shelling.", date(9999, 12, 31)),
+    ],
+)
+def test_an_impossible_date_gives_no_date_never_an_exception(text: str, published: date) -> None:
+    found = find_dates(text, 0, len(text), published, load_pack("en"))
+    assert all(expression.date.year > 1 for expression in found)
+    days = [text[e.start : e.end] for e in found if e.precision == "day"]
+    assert not any("February" in said or "April" in said for said in days)  # no such day
