@@ -116,7 +116,7 @@ ENCODINGS = [
         "mixed-lines",
         "mixed.txt",
         UK.encode() + b"\n" + RU.encode("cp1251"),
-        note="line 2 is not UTF-8",
+        note="not UTF-8 in line 2",
         text=RU,
     ),
     Case(
@@ -820,3 +820,22 @@ def test_an_impossible_date_gives_no_date_never_an_exception(text: str, publishe
     assert all(expression.date.year > 1 for expression in found)
     days = [text[e.start : e.end] for e in found if e.precision == "day"]
     assert not any("February" in said or "April" in said for said in days)  # no such day
+
+
+def test_a_file_of_many_odd_lines_gives_each_record_one_short_warning(tmp_path: Path) -> None:
+    lines = [
+        json.dumps({"id": str(n), "text": UK}, ensure_ascii=False).encode() for n in range(200)
+    ]
+    lines += [
+        json.dumps({"id": f"c{n}", "text": RU}, ensure_ascii=False).encode("cp1251")
+        for n in range(300)
+    ]
+    path = tmp_path / "mixed.jsonl"
+    path.write_bytes(b"\n".join(lines))
+    reports = list(read_paths([path]))
+    assert len(reports) == 500 and all(isinstance(report, Report) for report in reports)
+    assert reports[-1].text == RU  # type: ignore[union-attr]
+    for report in reports:
+        assert report.warnings == (  # type: ignore[union-attr]
+            "not UTF-8 in lines 201, 202, 203, 204, 205 and 295 more: read as cp1251",
+        )

@@ -45,6 +45,7 @@ _WIDE_SHARE = 0.6  # share of the most common byte in the high lanes of UTF-16/3
 _CYRILLIC_PAGES = ("cp1251", "koi8_r", "koi8_u", "cp866", "iso8859_5", "mac_cyrillic")
 _SINGLE_BYTE = ["cp1251", "koi8_r", "cp866", "iso8859_5", "cp1252", "latin_1"]
 _MIN_CYRILLIC_SHARE = 0.5
+_LINES_SHOWN = 5
 # UTF-8 read as cp1251 or Latin-1: a lead byte's letter ("Р", "С", "Ð", "Ñ") then a
 # continuation byte's character, pair after pair.
 _CONTINUATIONS_1251 = bytes(range(0x80, 0xC0)).decode("cp1251", errors="ignore")
@@ -166,16 +167,29 @@ def _by_lines(data: bytes, warnings: list[str]) -> tuple[str, str]:
     if all(kind in ("ascii", "foreign") for kind in kinds):
         return data.decode(encoding), encoding  # one code page throughout: a single-byte file
     decoded: list[str] = []
-    for number, (line, kind) in enumerate(zip(lines, kinds, strict=True), start=1):
+    for line, kind in zip(lines, kinds, strict=True):
         if kind == "foreign":
             decoded.append(line.decode(encoding))
-            warnings.append(f"line {number} is not UTF-8: read as {encoding}")
         elif kind == "damaged":
             decoded.append(line.decode("utf-8", errors="replace"))
-            warnings.append(f"line {number}: bytes invalid in UTF-8 replaced with U+FFFD")
         else:
             decoded.append(line.decode("utf-8"))
+    numbered = list(enumerate(kinds, start=1))
+    foreign_lines = [number for number, kind in numbered if kind == "foreign"]
+    damaged_lines = [number for number, kind in numbered if kind == "damaged"]
+    if foreign_lines:
+        warnings.append(f"not UTF-8 in {_lines(foreign_lines)}: read as {encoding}")
+    if damaged_lines:
+        warnings.append(f"bytes invalid in UTF-8 replaced with U+FFFD in {_lines(damaged_lines)}")
     return "\n".join(decoded), "utf-8" if encoding == "utf-8" else f"utf-8+{encoding}"
+
+
+def _lines(numbers: list[int]) -> str:
+    """ "line 3", "lines 3, 7", "lines 3, 7, 9, 12, 15 and 980 more": one warning per file
+    however many lines, since every record of the file carries it."""
+    shown = ", ".join(map(str, numbers[:_LINES_SHOWN]))
+    more = f" and {len(numbers) - _LINES_SHOWN} more" if len(numbers) > _LINES_SHOWN else ""
+    return f"line {shown}" if len(numbers) == 1 else f"lines {shown}{more}"
 
 
 def _line_kind(line: bytes) -> str:
