@@ -395,7 +395,14 @@ CSV = [
         "fields",
     ),
     Case("csv-no-header", "nohead.csv", f'"{EN}",1\n'.encode(), 0, 1, "no text column"),
-    Case("csv-unclosed-quote", "quote.csv", f'text,id\n"{EN}",1\n"{EN},2\n'.encode(), 2, 0, None),
+    Case(
+        "csv-unclosed-quote",
+        "quote.csv",
+        f'text,id\n"{EN}",1\n"{EN},2\n'.encode(),
+        2,
+        0,
+        "unclosed quote",
+    ),
     Case("csv-bom-header", "bom.csv", codecs.BOM_UTF8 + f'text,id\n"{EN}",1\n'.encode(), text=EN),
     Case("csv-semicolon", "semi.csv", f"text;id\n{EN.replace(';', ',')};1\n".encode()),
     Case(

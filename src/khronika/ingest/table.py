@@ -6,6 +6,7 @@ import csv
 import io
 import sys
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 
 from khronika.ingest.base import BadInput, Input, ReadError, ReadOptions, new_report
 from khronika.ingest.parse import date_or_warning
@@ -34,24 +35,34 @@ def read_table(source: Input, options: ReadOptions) -> Iterator[Report | ReadErr
     except csv.Error as error:
         raise BadInput(f"malformed CSV header ({error})") from None
     columns = _column_indexes(header, options.columns)
-    found_row = False
+    last: Report | ReadError | None = None  # held back: an unclosed quote shows at the end
     number = 1
+    last_spans = False  # whether the held-back row took more than one line
     while True:  # a malformed row is one error; the rows after it are still read
         number += 1
+        started = rows.line_num
         try:
             row = next(rows)
         except StopIteration:
             break
         except csv.Error as error:
-            found_row = True
-            yield ReadError(f"{source.origin}:{number}", f"malformed CSV row ({error})")
-            continue
-        if not any(cell.strip() for cell in row):
-            continue
-        found_row = True
-        yield _row_report(row, header, columns, f"{source.origin}:{number}", source, options)
-    if not found_row:
+            item: Report | ReadError = ReadError(
+                f"{source.origin}:{number}", f"malformed CSV row ({error})"
+            )
+        else:
+            if not any(cell.strip() for cell in row):
+                continue
+            item = _row_report(row, header, columns, f"{source.origin}:{number}", source, options)
+        if last is not None:
+            yield last
+        last, last_spans = item, rows.line_num - started > 1
+    if last is None:
         raise BadInput("no data rows (only a header)")
+    odd_quotes = source.text.count('"') % 2 == 1
+    if isinstance(last, Report) and odd_quotes and (last_spans or "\n" in last.text):
+        note = "an unclosed quote: this row's quoted field runs to the end of the file"
+        last = replace(last, warnings=(*last.warnings, note))
+    yield last
 
 
 def _delimiter(source: Input) -> str:
