@@ -463,8 +463,14 @@ TELEGRAM = [
     Case(
         "tg-text-number", "tg8.json", telegram(message(9, 5), message(10)), 1, 1, "neither a string"
     ),
+    Case("tg-photos-only", "tg10.json", telegram(message(11, ""), message(12, [])), 0, 1, "media"),
     Case(
-        "tg-only-service", "tg9.json", telegram({"id": 1, "type": "service"}), 0, 1, "no messages"
+        "tg-only-service",
+        "tg9.json",
+        telegram({"id": 1, "type": "service"}),
+        0,
+        1,
+        "no text messages",
     ),
 ]
 

@@ -78,6 +78,7 @@ def _wins_word_vote(check: Any, guess: Language, sample: str) -> bool:
 
 
 def _gate(sample: str) -> Language | None:
+    """The language lingua's fast mode names among all it knows (None: it cannot tell)."""
     language: Language | None = _any_language().detect_language_of(sample[:_GATE_SAMPLE])
     return language
 

@@ -18,12 +18,24 @@ def is_telegram_export(document: object) -> bool:
 def read_export(
     export: dict[str, Any], source: Input, options: ReadOptions
 ) -> Iterator[Report | ReadError]:
-    """Reports of the text messages; service and empty messages are not reports."""
+    """Reports of the text messages; service and empty messages are not reports, but an export
+    with none but those is an error, not silence."""
+    given = False
+    for item in _messages(export, source, options):
+        given = True
+        yield item
+    if not given:
+        raise BadInput(
+            "no text messages in the Telegram export (only service messages, media, or none)"
+        )
+
+
+def _messages(
+    export: dict[str, Any], source: Input, options: ReadOptions
+) -> Iterator[Report | ReadError]:
     channel = export.get("name") if isinstance(export.get("name"), str) else None
     channel_key = export.get("id") or channel
     username = _username(export)
-    if not any(isinstance(m, dict) and m.get("type") == "message" for m in export["messages"]):
-        raise BadInput("no messages in the Telegram export (only service messages, or none)")
     for index, message in enumerate(export["messages"], start=1):
         if not isinstance(message, dict):
             yield ReadError(f"{source.origin}#{index}", "message is not a JSON object")
@@ -41,7 +53,8 @@ def read_export(
         if not text.strip():
             continue
         if message_id is None or isinstance(message_id, bool | dict | list):
-            yield ReadError(origin, "message has no id" if message_id is None else "odd id")
+            wrong = f"message id should be a number or a string, got {type(message_id).__name__}"
+            yield ReadError(origin, "message has no id" if message_id is None else wrong)
             continue
         published = date_or_warning(message.get("date"), "date", warnings)
         edited = date_or_warning(message.get("edited"), "edited", warnings)
