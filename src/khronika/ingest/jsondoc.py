@@ -102,7 +102,7 @@ def _read_array_elements(
             item = _parse(text[position:end], single_line=True)
         except BadInput as bad:
             line = text.count("\n", 0, position) + 1
-            yield ReadError(origin, f"{bad} (the element at line {line})")
+            yield ReadError(origin, f"{bad}, the element at line {line}")
         else:
             yield _record_report(item, origin, source, options, "json")
             if end >= len(text):
@@ -224,7 +224,10 @@ def _json_type(value: object) -> str:
         return "null"
     if isinstance(value, bool):
         return "boolean"
-    return _JSON_TYPES.get(type(value), type(value).__name__)
+    return next(
+        (name for kind, name in _JSON_TYPES.items() if isinstance(value, kind)),
+        type(value).__name__,
+    )
 
 
 def _parse(text: str, single_line: bool = False) -> Any:
