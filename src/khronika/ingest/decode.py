@@ -78,6 +78,7 @@ def decode(data: bytes) -> Decoded:
                 warnings.append(_bad_bom(encoding, error))
                 data = data[len(bom) :]
                 break
+    _refuse_known_binary(data)
     wide = _wide_encoding(data)
     if wide is not None:
         return _checked(Decoded(data.decode(wide), wide, (f"no byte-order mark: read as {wide}",)))
@@ -145,11 +146,15 @@ def _without_stray_nuls(data: bytes, warnings: list[str]) -> bytes:
     return data
 
 
-def _refuse_binary(data: bytes) -> None:
-    """Raise BadInput for images, archives and other non-text bytes."""
+def _refuse_known_binary(data: bytes) -> None:
+    """Raise BadInput for images, archives and the other kinds their first bytes name."""
     for magic, kind in _MAGIC:
         if data.startswith(magic):
             raise BadInput(f"binary file, not text (looks like {kind})")
+
+
+def _refuse_binary(data: bytes) -> None:
+    """Raise BadInput for bytes with NULs or mostly control bytes: not text."""
     if b"\x00" in data:
         raise BadInput("binary file, not text (contains NUL bytes)")
     control = len(data) - len(data.translate(None, delete=_CONTROL_BYTES))
