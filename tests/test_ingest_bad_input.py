@@ -53,7 +53,7 @@ def test_empty_file(tmp_path: Path, content: bytes) -> None:
 def test_binary_file_with_known_magic(tmp_path: Path, content: bytes, kind: str) -> None:
     path = tmp_path / "report.txt"
     path.write_bytes(content)
-    assert only_error(path) == f"binary file, not text (looks like {kind})"
+    assert only_error(path).startswith(f"binary file, not text (looks like {kind}")
 
 
 def test_binary_file_with_nul_bytes(tmp_path: Path) -> None:
@@ -93,14 +93,25 @@ def test_too_large_standard_input(monkeypatch: pytest.MonkeyPatch) -> None:
     assert errors_of(results) == ["<stdin>: too large: over the limit of 100 bytes (--max-bytes)"]
 
 
-@pytest.mark.parametrize(
-    "content",
-    [bytes(range(128, 256)) * 4, b"\xff\xfeK\x00y\x00i\x00v", b"\xef\xbb\xbfKyiv \xff\xfe"],
-)
-def test_undecodable_text(tmp_path: Path, content: bytes) -> None:
+def test_undecodable_text(tmp_path: Path) -> None:
     path = tmp_path / "mystery.txt"
-    path.write_bytes(content)
+    path.write_bytes(bytes(range(128, 256)) * 4)
     assert only_error(path).startswith("undecodable text")
+
+
+@pytest.mark.parametrize(
+    ("content", "text", "warning"),
+    [
+        (b"\xff\xfeK\x00y\x00i\x00v", "Kyi\ufffd", "utf-16 byte-order mark but byte 8"),
+        (b"\xef\xbb\xbfKyiv \xff\xfe", "Kyiv яю", "UTF-8 byte-order mark but is not UTF-8"),
+    ],
+)
+def test_text_its_byte_order_mark_lies_about_is_kept_with_a_warning(
+    content: bytes, text: str, warning: str
+) -> None:
+    [report] = read_bytes(content, "mystery.txt")
+    assert isinstance(report, Report) and report.text == text
+    assert any(warning in note for note in report.warnings), report.warnings
 
 
 def test_missing_path(tmp_path: Path) -> None:
@@ -133,7 +144,7 @@ def test_file_without_read_permission(tmp_path: Path) -> None:
 def test_special_file_is_not_read(tmp_path: Path) -> None:
     path = tmp_path / "pipe.txt"
     os.mkfifo(path)
-    assert only_error(path) == "not a regular file"
+    assert only_error(path) == "a pipe or socket, not a file (give it as - on stdin)"
 
 
 def test_directory_with_good_and_bad_files(tmp_path: Path) -> None:

@@ -379,7 +379,7 @@ def test_a_version_1_store_keeps_its_reports_and_extracts_them_again(tmp_path: P
     old.commit()
     old.close()
     with Store(path) as opened:
-        assert opened.schema_version() == SCHEMA_VERSION == 4
+        assert opened.schema_version() == SCHEMA_VERSION == 5
         stored = opened.get_report("r-1")
         assert stored is not None and stored.report.text == "Kharkiv was shelled."
         assert stored.status == "pending" and stored.revision == 1

@@ -480,7 +480,7 @@ def test_a_version_2_store_gets_its_text_index_and_place_columns(sqlite_db: Path
     )
     connection.close()
     with Store(db) as store:
-        assert store.schema_version() == 4
+        assert store.schema_version() == 5
         assert len(store.query_events(EventFilter(q="drone"))) > 3
         rows, _ = store.point_rows_json(EventFilter())
     assert all(row[9] for row in json.loads(rows))  # every place has its name again

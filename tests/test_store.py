@@ -179,7 +179,7 @@ def test_round_trip_keeps_report_mention_and_event(store: Store) -> None:
 
 def test_database_is_in_wal_mode_with_schema_version(tmp_path: Path) -> None:
     with Store(tmp_path / "k.db") as opened:
-        assert opened.schema_version() == SCHEMA_VERSION == 4
+        assert opened.schema_version() == SCHEMA_VERSION == 5
     connection = sqlite3.connect(tmp_path / "k.db")
     assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     connection.close()

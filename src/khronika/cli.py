@@ -401,6 +401,8 @@ def _extract(args: argparse.Namespace) -> int:
             print(item, file=sys.stderr)
             status = 1
             continue
+        for warning in item.warnings:
+            print(f"{item.origin or item.id}: warning: {warning}", file=sys.stderr)
         try:
             extraction = pipeline.extract_report(item)
         except Exception as err:
@@ -433,7 +435,7 @@ def _ingest(args: argparse.Namespace) -> int:
             summaries.append(("", ingest(store, _progress(read_paths(args.paths, options)))))
     for prefix, summary in summaries:
         print(prefix + summary.line(), file=sys.stderr)
-        for line in summary.errors:
+        for line in [*summary.warnings, *summary.errors]:
             print(line, file=sys.stderr)
     return 0 if all(summary.ok for _, summary in summaries) else 1
 
@@ -619,6 +621,8 @@ def _reports(args: argparse.Namespace) -> int:
         print(line)
         if item.error:
             print(f"    error: {item.error}")
+        for warning in report.warnings:
+            print(f"    warning: {warning}")
     print(
         f"{counts['reports']} reports: {counts['done']} done, {counts['failed']} failed, "
         f"{counts['pending']} pending; {counts['events']} events, "
@@ -644,6 +648,7 @@ def _report_line(item: StoredReport) -> dict[str, Any]:
         "language": report.language,
         "received": report.received.isoformat() if report.received else None,
         "edited": report.edited.isoformat() if report.edited else None,
+        "warnings": list(report.warnings),
     }
 
 

@@ -93,6 +93,7 @@ def pretty_extraction(data: dict[str, Any]) -> str:
     report = data["report"]
     parts = [report.get("title"), f"[{report['id']}]", report.get("origin")]
     lines = ["== " + "  ".join(part for part in parts if part)]
+    lines += [f"  warning: {warning}" for warning in report.get("warnings") or []]
     events = data.get("events") or []
     if not events:
         lines.append("  no events found")
@@ -138,6 +139,7 @@ def _report_text(report_id: str, reports: dict[str, dict[str, Any] | None]) -> s
     if report is None:
         return f"report {report_id} (not stored)"
     details = [report.get("title"), report.get("url"), report.get("origin")]
+    details += [f"warning: {warning}" for warning in report.get("warnings") or []]
     known = "; ".join(part for part in details if part)
     return f"report {report_id}" + (f" ({known})" if known else "")
 

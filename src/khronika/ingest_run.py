@@ -56,6 +56,7 @@ class IngestSummary:
     failed: int = 0
     events: int = 0
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # reports kept, with what reading noted
 
     @property
     def ok(self) -> bool:
@@ -138,6 +139,7 @@ def ingest(
                 summary.failed += 1
                 summary.errors.append(str(item))
                 continue
+            summary.warnings += [f"{item.origin or item.id}: warning: {w}" for w in item.warnings]
             outcome, count, error = ingest_one(store, item, linker, extractor)
             setattr(summary, outcome, getattr(summary, outcome) + 1)
             summary.events += count

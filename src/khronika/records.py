@@ -59,6 +59,8 @@ class Report:
     format: str | None = None  # reader that produced it: text, html, json, csv, telegram, feed
     received: datetime | None = None
     edited: datetime | None = None  # when the source last edited it (a Telegram post's edit)
+    # What reading had to do or could not tell ("published: ... ignored", "looks like mojibake").
+    warnings: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -73,6 +75,7 @@ class Report:
             "format": self.format,
             "received": self.received.isoformat() if self.received else None,
             "edited": self.edited.isoformat() if self.edited else None,
+            "warnings": list(self.warnings),
         }
 
     @classmethod
@@ -91,6 +94,7 @@ class Report:
             format=data.get("format"),
             received=_datetime(data.get("received")),
             edited=_datetime(data.get("edited")),
+            warnings=tuple(data.get("warnings") or ()),
         )
 
 

@@ -42,6 +42,7 @@ class _Patterns:
 
 _ISO = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 _DOTTED = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.(\d{4})(?![\d])")
+_MIN_PUBLISHED, _MAX_PUBLISHED = date(2, 1, 1), date(9998, 12, 31)
 _ANY_DIGIT = re.compile(r"\d")  # every absolute date pattern has a digit: most sentences none
 
 
@@ -76,6 +77,7 @@ def _patterns(pack: LanguagePack) -> _Patterns:
 
 
 def _safe_date(year: int, month: int, day: int) -> date | None:
+    """The date, or None when the text names an impossible one ("29 February 2023")."""
     try:
         return date(year, month, day)
     except ValueError:
@@ -96,6 +98,8 @@ def find_dates(
     text: str, start: int, end: int, published: date | None, pack: LanguagePack
 ) -> list[TimeExpression]:
     """Date expressions between ``start`` and ``end``, resolved; unresolvable ones left out."""
+    if published is not None and not _MIN_PUBLISHED <= published <= _MAX_PUBLISHED:
+        published = None  # a year-1 or year-9999 date resolves nothing relative to it
     pats = _patterns(pack)
     found: list[TimeExpression] = []
     found += _absolute(text, start, end, published, pack, pats)
@@ -160,9 +164,9 @@ def _absolute(
         if expr:
             out.append(expr)
     for m in pats.month_year.finditer(text, start, end):
-        month = pack.months[m.group(1).lower()]
-        d = date(int(m.group(2)), month, 1)
-        out.append(TimeExpression(m.start(), m.end(), d, "month", "month-year"))
+        d = _safe_date(int(m.group(2)), pack.months[m.group(1).lower()], 1)
+        if d:  # "May 0000" names no month
+            out.append(TimeExpression(m.start(), m.end(), d, "month", "month-year"))
     for m in pats.year_alone.finditer(text, start, end):
         year = int(m.group(1))
         if 1900 < year < 2100:
@@ -187,7 +191,9 @@ def _day_month(
     if d is None:
         return None
     if second_day:  # "night of 4 to 5 May", "4-5 May": the event ends on the second day
-        end_day = d.replace(day=int(second_day)) if int(second_day) >= day else None
+        end_day = _safe_date(d.year, d.month, int(second_day)) if int(second_day) >= day else None
+        if end_day is None and int(second_day) >= day:
+            return None  # "28-29 February 2023": no such range, so no date for the phrase
         if end_day:
             return TimeExpression(
                 m.start(), m.end(), end_day, "day", rule + "-range", date_end=None

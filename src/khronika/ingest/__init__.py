@@ -24,7 +24,15 @@ from khronika.ingest.text import read_text
 from khronika.ingest.webpage import read_html
 from khronika.records import Report
 
-__all__ = ["FORMATS", "ReadError", "ReadOptions", "read_bytes", "read_paths", "walk_files"]
+__all__ = [
+    "FORMATS",
+    "ReadError",
+    "ReadOptions",
+    "file_identity",
+    "read_bytes",
+    "read_paths",
+    "walk_files",
+]
 
 READERS: dict[str, Reader] = {
     "text": read_text,
@@ -66,14 +74,28 @@ def read_paths(
         if str(path) == "-":
             yield from _read_stdin(options)
         else:
-            yield from _read_path(Path(path), options)
+            yield from _read_path(Path(path), options, _root_of(Path(path)))
+
+
+def file_identity(root: Path, path: Path) -> str:
+    """What names a file across runs, whatever its content: its path under the input root (the
+    folder given, or a given file's folder), so an edited file is a revision of the same
+    report, and a copy of a folder ingested again (or a watched inbox) names the same reports."""
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except (OSError, ValueError):  # a link out of the root: the path as given names it
+        return path.as_posix()
 
 
 def read_bytes(
-    data: bytes, origin: str, options: ReadOptions = DEFAULT_OPTIONS
+    data: bytes,
+    origin: str,
+    options: ReadOptions = DEFAULT_OPTIONS,
+    identity: str | None = None,
 ) -> Iterator[Report | ReadError]:
     """Reports from one input's bytes; ``origin`` names it in errors and picks the reader by
-    its extension unless ``options.format`` is set (unknown extensions are sniffed)."""
+    its extension unless ``options.format`` is set (unknown extensions are sniffed);
+    ``identity`` (``file_identity``) gives a text file without an id of its own its id."""
     if options.format is not None and options.format not in FORMATS:
         yield ReadError(
             origin, f"unknown format '{options.format}' (formats: {', '.join(FORMATS)})"
@@ -93,24 +115,42 @@ def read_bytes(
         if not decoded.text.strip():
             raise BadInput("empty file")
         received = datetime.now(UTC).replace(tzinfo=None)
-        source = Input(origin, data, decoded.text, decoded.encoding, received)
+        source = Input(
+            origin, data, decoded.text, decoded.encoding, received, decoded.warnings, identity
+        )
         reader = READERS[options.format or _format_of(origin, decoded.text)]
         yield from reader(source, options)
     except BadInput as error:
         yield ReadError(origin, str(error))
+    except (ValueError, LookupError, RecursionError, UnicodeError) as error:
+        # a third-party parser (feeds, pages) failing on odd input: still one clear error
+        yield ReadError(origin, f"could not read it ({type(error).__name__}: {error})")
 
 
-def _read_path(path: Path, options: ReadOptions) -> Iterator[Report | ReadError]:
+def _root_of(path: Path) -> Path:
+    """The input root of a path the user gave: a directory itself, a file's directory."""
+    try:
+        return path if path.is_dir() else path.parent
+    except OSError:  # a link loop: is_dir() cannot tell, and the file is refused anyway
+        return path.parent
+
+
+def _read_path(path: Path, options: ReadOptions, root: Path) -> Iterator[Report | ReadError]:
     try:
         info = path.stat()
     except FileNotFoundError:
-        yield ReadError(str(path), "no such file or directory")
+        dangling = path.is_symlink()
+        yield ReadError(
+            str(path), "dangling symbolic link" if dangling else "no such file or directory"
+        )
         return
     except OSError as error:
         yield ReadError(str(path), f"cannot access: {error.strerror or error}")
         return
     if stat.S_ISDIR(info.st_mode):
-        yield from _read_directory(path, options)
+        yield from _read_directory(path, options, root)
+    elif stat.S_ISFIFO(info.st_mode) or stat.S_ISSOCK(info.st_mode):
+        yield ReadError(str(path), "a pipe or socket, not a file (give it as - on stdin)")
     elif not stat.S_ISREG(info.st_mode):
         yield ReadError(str(path), "not a regular file")
     elif info.st_size > options.max_bytes:
@@ -121,15 +161,17 @@ def _read_path(path: Path, options: ReadOptions) -> Iterator[Report | ReadError]
         except OSError as error:
             yield ReadError(str(path), f"cannot read: {error.strerror or error}")
             return
-        yield from read_bytes(data, str(path), options)
+        yield from read_bytes(data, str(path), options, file_identity(root, path))
 
 
-def _read_directory(directory: Path, options: ReadOptions) -> Iterator[Report | ReadError]:
+def _read_directory(
+    directory: Path, options: ReadOptions, root: Path
+) -> Iterator[Report | ReadError]:
     for item in walk_files(directory):
         if isinstance(item, ReadError):
             yield item
         else:
-            yield from _read_path(item, options)
+            yield from _read_path(item, options, root)
 
 
 def walk_files(directory: Path) -> Iterator[Path | ReadError]:
@@ -145,9 +187,14 @@ def walk_files(directory: Path) -> Iterator[Path | ReadError]:
         if entry.name.startswith("."):
             continue
         path = Path(entry.path)
+        try:
+            linked_directory = entry.is_dir()
+        except OSError as error:  # a link loop
+            yield ReadError(str(path), f"cannot access: {error.strerror or error}")
+            continue
         if entry.is_dir(follow_symlinks=False):
             yield from walk_files(path)
-        elif not entry.is_dir():
+        elif not linked_directory:
             yield path
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from khronika.records import Report, content_id
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
 FORMATS = ("text", "html", "json", "jsonl", "csv", "telegram", "feed", "channel", "parquet")
 
 
@@ -47,6 +49,8 @@ class Input:
     text: str
     encoding: str
     received: datetime
+    warnings: tuple[str, ...] = ()  # what decoding had to guess or repair, for every report
+    identity: str | None = None  # a file's source and path under the input root: its id's key
 
 
 Reader = Callable[[Input, ReadOptions], Iterator[Report | ReadError]]
@@ -78,20 +82,50 @@ def new_report(
     outlet: str | None = None,
     language: str | None = None,
     edited: datetime | None = None,
+    warnings: Sequence[str] = (),
 ) -> Report:
-    """A Report whose own fields win over the user's fallbacks in ``options``."""
+    """A Report whose own fields win over the user's fallbacks in ``options``; NUL characters
+    and lone surrogates (which no store can hold) are taken out of every field, saying so."""
+    notes = [*source.warnings, *warnings]
     when = published or options.published
+    fields = {
+        "text": text,
+        "id": report_id,
+        "title": title,
+        "url": url,
+        "source": outlet,
+        "origin": origin or source.origin,  # a file name that is not UTF-8 has surrogates
+    }
+    clean = {name: storable(value, name, notes) for name, value in fields.items()}
+    report_id = clean["id"].strip() if clean["id"] else None
     return Report(
-        id=report_id or content_id(text),
-        text=text,
-        title=title or None,
-        url=url or None,
+        id=report_id or content_id(clean["text"] or ""),
+        text=clean["text"] or "",
+        title=clean["title"] or None,
+        url=clean["url"] or None,
         published=utc_naive(when) if when else None,
-        source=outlet or options.source,
-        language=language_code(language) or options.lang,
+        source=clean["source"] or options.source,
+        language=language_code(storable(language, "lang", notes)) or options.lang,
         encoding=source.encoding,
-        origin=origin or source.origin,
+        origin=clean["origin"],
         format=reader,
         received=source.received,
         edited=utc_naive(edited) if edited else None,
+        warnings=tuple(dict.fromkeys(notes)),
     )
+
+
+def storable(value: str | None, name: str, warnings: list[str]) -> str | None:
+    """``value`` without NUL characters, and with lone surrogates (a JSON "\\ud800" escape)
+    replaced by U+FFFD; each repair is added to ``warnings``."""
+    if not value:
+        return value
+    if "\x00" in value:
+        warnings.append(f"{name}: {value.count(chr(0))} NUL characters removed")
+        value = value.replace("\x00", "")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        warnings.append(f"{name}: lone surrogate characters replaced with U+FFFD")
+        value = _SURROGATE.sub("\ufffd", value)
+    return value

@@ -2,7 +2,7 @@
 
 ``text`` is required; ``id``, ``title``, ``url``, ``published``, ``source``, ``language`` (or
 ``lang``) and ``edited`` are read when present (dates as timestamps, ISO text or Unix seconds).
-A row without text, or with a date that does not parse, is one ReadError naming its row; the
+A row without text is one ReadError naming its row (a date that does not parse, a warning); the
 file is read one row group at a time, so a large table is never held whole as Python objects.
 """
 
@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from khronika.ingest.base import Input, ReadError, ReadOptions, new_report
-from khronika.ingest.parse import parse_date_value
+from khronika.ingest.parse import date_or_warning
 from khronika.records import Report
 
 FIELDS = ("id", "text", "title", "url", "published", "source", "language", "lang", "edited")
@@ -43,7 +43,14 @@ def read_parquet(source: Input, options: ReadOptions) -> Iterator[Report | ReadE
     columns = [name for name in FIELDS if name in names]
     number = 0
     for group in range(parquet.num_row_groups):
-        for row in parquet.read_row_group(group, columns=columns).to_pylist():
+        try:
+            rows = parquet.read_row_group(group, columns=columns).to_pylist()
+        except (pa.ArrowException, OSError, ValueError) as error:
+            groups = f"{group + 1} of {parquet.num_row_groups}"
+            yield ReadError(source.origin, f"row group {groups} unreadable: {error}")
+            number += parquet.metadata.row_group(group).num_rows
+            continue
+        for row in rows:
             number += 1
             yield _row_report(row, f"{source.origin}#{number}", source, options)
 
@@ -54,10 +61,9 @@ def _row_report(
     text = row.get("text")
     if not isinstance(text, str) or not text.strip():
         return ReadError(origin, "no text")
-    try:
-        published, edited = _date(row.get("published")), _date(row.get("edited"))
-    except ValueError as error:
-        return ReadError(origin, f"a date: {error}")
+    warnings: list[str] = []
+    published = _date(row.get("published"), "published", warnings)
+    edited = _date(row.get("edited"), "edited", warnings)
     report_id = row.get("id")
     return new_report(
         source,
@@ -72,13 +78,12 @@ def _row_report(
         outlet=_text(row.get("source")),
         language=_text(row.get("language") or row.get("lang")),
         edited=edited,
+        warnings=warnings,
     )
 
 
-def _date(value: object) -> datetime | None:
-    if value is None or value == "":
-        return None
-    return value if isinstance(value, datetime) else parse_date_value(value)
+def _date(value: object, name: str, warnings: list[str]) -> datetime | None:
+    return value if isinstance(value, datetime) else date_or_warning(value, name, warnings)
 
 
 def _text(value: object) -> str | None:

@@ -46,3 +46,15 @@ def _from_unix(seconds: float) -> datetime:
         return datetime.fromtimestamp(seconds, UTC).replace(tzinfo=None)
     except (OverflowError, OSError, ValueError):
         raise ValueError(f"not a Unix time in seconds: {seconds!r}") from None
+
+
+def date_or_warning(value: object, name: str, warnings: list[str]) -> datetime | None:
+    """``value`` parsed as a date; one that does not parse is no date and a warning, so a
+    report is never refused for its date (its text may still date its events)."""
+    if value is None or value == "":
+        return None
+    try:
+        return parse_date_value(value)
+    except ValueError as error:
+        warnings.append(f"{name}: {error}; left without a date")
+        return None

@@ -6,10 +6,10 @@ import csv
 import io
 import sys
 from collections.abc import Iterator, Mapping
-from datetime import datetime
+from dataclasses import replace
 
 from khronika.ingest.base import BadInput, Input, ReadError, ReadOptions, new_report
-from khronika.ingest.parse import parse_date_value
+from khronika.ingest.parse import date_or_warning
 from khronika.records import Report
 
 # Field -> column names tried, in order, when the user maps none.
@@ -32,17 +32,37 @@ def read_table(source: Input, options: ReadOptions) -> Iterator[Report | ReadErr
     rows = csv.reader(io.StringIO(source.text, newline=""), delimiter=_delimiter(source))
     try:
         header = next(rows, [])
-        columns = _column_indexes(header, options.columns)
-        found_row = False
-        for number, row in enumerate(rows, start=2):
+    except csv.Error as error:
+        raise BadInput(f"malformed CSV header ({error})") from None
+    columns = _column_indexes(header, options.columns)
+    last: Report | ReadError | None = None  # held back: an unclosed quote shows at the end
+    number = 1
+    last_spans = False  # whether the held-back row took more than one line
+    while True:  # a malformed row is one error; the rows after it are still read
+        number += 1
+        started = rows.line_num
+        try:
+            row = next(rows)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            item: Report | ReadError = ReadError(
+                f"{source.origin}:{number}", f"malformed CSV row ({error})"
+            )
+        else:
             if not any(cell.strip() for cell in row):
                 continue
-            found_row = True
-            yield _row_report(row, header, columns, f"{source.origin}:{number}", source, options)
-    except csv.Error as error:
-        raise BadInput(f"malformed CSV ({error})") from None
-    if not found_row:
+            item = _row_report(row, header, columns, f"{source.origin}:{number}", source, options)
+        if last is not None:
+            yield last
+        last, last_spans = item, rows.line_num - started > 1
+    if last is None:
         raise BadInput("no data rows (only a header)")
+    odd_quotes = source.text.count('"') % 2 == 1
+    if isinstance(last, Report) and odd_quotes and (last_spans or "\n" in last.text):
+        note = "an unclosed quote: this row's quoted field runs to the end of the file"
+        last = replace(last, warnings=(*last.warnings, note))
+    yield last
 
 
 def _delimiter(source: Input) -> str:
@@ -105,10 +125,8 @@ def _row_report(
     text = row[text_index] if text_index < len(row) else ""
     if not text.strip():
         return ReadError(origin, f"no text in column '{header[text_index].strip()}'")
-    try:
-        published = _published(cell("published"))
-    except ValueError as error:
-        return ReadError(origin, f"published: {error}")
+    warnings: list[str] = []
+    published = date_or_warning(cell("published"), "published", warnings)
     return new_report(
         source,
         options,
@@ -121,8 +139,5 @@ def _row_report(
         published=published,
         outlet=cell("source"),
         language=cell("lang"),
+        warnings=warnings,
     )
-
-
-def _published(value: str | None) -> datetime | None:
-    return parse_date_value(value) if value else None

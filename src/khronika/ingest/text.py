@@ -1,13 +1,19 @@
-"""Plain text and Markdown: the text is kept exactly; a date line or front matter adds metadata."""
+"""Plain text and Markdown: the text is kept exactly; a date line or front matter adds metadata.
+
+A file's report id is the one its front matter states, else one made from the file's identity
+(source and path under the input root), never from its content: an edited file is a revision
+of the same report, not a second report telling its event twice.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterator
 from datetime import datetime
 
-from khronika.ingest.base import BadInput, Input, ReadOptions, new_report
-from khronika.ingest.parse import parse_date_value
+from khronika.ingest.base import Input, ReadOptions, new_report
+from khronika.ingest.parse import date_or_warning
 from khronika.records import Report
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*\r?$", re.DOTALL | re.MULTILINE)
@@ -21,9 +27,12 @@ def read_text(source: Input, options: ReadOptions) -> Iterator[Report]:
     """One report per file; ``text`` is the decoded file content, unaltered."""
     fields, body = _front_matter(source.text)
     lines = [line for line in body.splitlines() if line.strip()]
-    published = _date_field(fields, ("date", "published"))
+    warnings: list[str] = []
+    published = _date_field(fields, ("date", "published"), warnings)
     if lines and (match := _DATE_LINE.match(lines[0])):
-        published = published or _date_field({"date line": match.group(1)}, ("date line",))
+        published = published or _date_field(
+            {"date line": match.group(1)}, ("date line",), warnings
+        )
         lines = lines[1:]
     title = fields.get("title")
     if not title and lines and source.origin.lower().endswith(_MARKDOWN_SUFFIXES):
@@ -34,12 +43,24 @@ def read_text(source: Input, options: ReadOptions) -> Iterator[Report]:
         options,
         "text",
         source.text,
+        report_id=fields.get("id") or file_id(source.identity, options.source),
         title=title,
         url=fields.get("url"),
         published=published,
         outlet=fields.get("source"),
         language=fields.get("lang") or fields.get("language"),
+        warnings=warnings,
     )
+
+
+def file_id(identity: str | None, outlet: str | None) -> str | None:
+    """The id of a file without one of its own; None (an id from content) for standard input."""
+    if identity is None:
+        return None
+    digest = hashlib.sha256(
+        f"{outlet or ''}\n{identity}".encode("utf-8", "surrogateescape")  # any file name
+    ).hexdigest()
+    return f"f-{digest[:16]}"
 
 
 def _front_matter(text: str) -> tuple[dict[str, str], str]:
@@ -54,12 +75,9 @@ def _front_matter(text: str) -> tuple[dict[str, str], str]:
     return fields, text[match.end() :]
 
 
-def _date_field(fields: dict[str, str], names: tuple[str, ...]) -> datetime | None:
-    """The first named date field, parsed; a date that does not parse makes the file bad."""
-    for name in names:
-        if fields.get(name):
-            try:
-                return parse_date_value(fields[name])
-            except ValueError as error:
-                raise BadInput(f"{name}: {error}") from None
-    return None
+def _date_field(
+    fields: dict[str, str], names: tuple[str, ...], warnings: list[str]
+) -> datetime | None:
+    """The first named date field that is set, parsed (one that does not parse is a warning)."""
+    name = next((name for name in names if fields.get(name)), None)
+    return date_or_warning(fields[name], name, warnings) if name else None

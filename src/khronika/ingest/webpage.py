@@ -14,6 +14,7 @@ from trafilatura.settings import Document
 from khronika.ingest.base import BadInput, Input, ReadOptions, new_report
 from khronika.ingest.markup import html_to_text
 from khronika.ingest.parse import parse_date_value
+from khronika.ingest.text import file_id
 from khronika.records import Report
 
 # htmldate's extensive search reads dates out of the article body (an event's date is not the
@@ -56,6 +57,7 @@ def read_html(source: Input, options: ReadOptions) -> Iterator[Report]:
         options,
         "html",
         text,
+        report_id=file_id(source.identity, options.source),
         title=found.get("title"),
         url=tags.url or found.get("url"),
         published=tags.published or _first_date([found["date"]] if found.get("date") else []),

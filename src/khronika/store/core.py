@@ -37,7 +37,7 @@ Added = Literal["new", "revised", "unchanged"]
 
 _REPORT_COLUMNS = (
     "id, text, title, url, published, source, language, encoding, origin, format, received, "
-    "edited, revision, status, error, extractor_version"
+    "edited, revision, status, error, extractor_version, warnings"
 )
 
 
@@ -179,18 +179,20 @@ class Store(LinkTables, EventSummaries, SourceTables):
                 _iso(report.received),
                 _iso(report.edited),
                 revision,
+                json.dumps(list(report.warnings), ensure_ascii=False) if report.warnings else None,
             )
             if row is None:
                 self._db.execute(
                     f"INSERT INTO reports ({_REPORT_COLUMNS}) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', NULL, NULL)",
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', NULL, NULL, ?)",
                     (report.id, *values),
                 )
             else:
                 self._db.execute(
                     "UPDATE reports SET text = ?, title = ?, url = ?, published = ?, source = ?, "
                     "language = ?, encoding = ?, origin = ?, format = ?, received = ?, "
-                    "edited = ?, revision = ?, status = 'pending', error = NULL WHERE id = ?",
+                    "edited = ?, revision = ?, warnings = ?, status = 'pending', error = NULL "
+                    "WHERE id = ?",
                     (*values, report.id),
                 )
             self._db.execute(
@@ -383,7 +385,9 @@ def _extractor_version() -> str:
 
 
 def _stored_report(row: Any) -> StoredReport:
-    report = Report.from_dict(dict(row))  # the columns are named as the report's fields
+    data = dict(row)  # the columns are named as the report's fields
+    data["warnings"] = json.loads(data["warnings"]) if data.get("warnings") else ()
+    report = Report.from_dict(data)
     return StoredReport(
         report, row["status"], row["error"], row["extractor_version"], row["revision"]
     )

@@ -18,7 +18,12 @@ from urllib.parse import urlsplit, urlunsplit
 
 from khronika.store.database import _BOX_OVERLAPS, Cursor, _words
 from khronika.store.errors import NoSchema, UnknownSchema
-from khronika.store.schema_pg import BLOCK_RECTANGLE, POSTGRES_SCHEMA
+from khronika.store.schema_pg import (
+    BLOCK_RECTANGLE,
+    POSTGRES_MIGRATIONS,
+    POSTGRES_SCHEMA,
+    migrations_from,
+)
 
 URL_SCHEMES = ("postgresql://", "postgres://")
 WRITE_LOCK = 0x6B68726F6E  # "khron": the advisory lock every write transaction takes first
@@ -161,8 +166,8 @@ class PostgresDatabase:
         self, version: int, columns: Callable[[dict[str, Any]], dict[str, Any]], create: bool
     ) -> str | None:
         """Create the schema when the database is new; the version found before (None: new).
-        Version 4 is the first PostgreSQL schema: steps from it are added here (in one
-        transaction, under the write lock) as the schema changes."""
+        Version 4 is the first PostgreSQL schema: the steps from it (schema_pg.py) run in one
+        transaction, under the write lock."""
         with self._conn.transaction():
             self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
             exists = self._conn.execute("SELECT to_regclass('meta') IS NOT NULL").fetchone()
@@ -174,10 +179,13 @@ class PostgresDatabase:
                 old = row[0] if row else None
             if old is None and not create:
                 raise NoSchema()
-            if old not in (None, str(version)):
+            if old not in (None, str(version), *POSTGRES_MIGRATIONS):
                 raise UnknownSchema(str(old))
             if old is None:
                 self._conn.execute(POSTGRES_SCHEMA)
+            for step in migrations_from(old):
+                self._conn.execute(step)
+            if old != str(version):
                 self._conn.execute(
                     "INSERT INTO meta (key, value) VALUES ('schema_version', %s) "
                     "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",

@@ -1,7 +1,8 @@
-"""The SQLite schema (version 4: reports with revisions, mentions, linked events, a full-text
-index of the events, a log of event changes, the watcher's sources and raw fetches) and the
-migrations from version 1 (one event per mention, no revisions), version 2 (no full-text index,
-no place name or precision columns) and version 3 (no change log, no watcher tables).
+"""The SQLite schema (version 5: reports with revisions and reading warnings, mentions, linked
+events, a full-text index of the events, a log of event changes, the watcher's sources and raw
+fetches) and the migrations from version 1 (one event per mention, no revisions), version 2 (no
+full-text index, no place name or precision columns), version 3 (no change log, no watcher
+tables) and version 4 (no warnings column).
 
 Reports and their revisions are what users gave: never dropped. Mentions are what extraction
 made of one revision; events, links and figures are derived from mentions by linking and can
@@ -18,7 +19,7 @@ from typing import Any
 
 from khronika.store.errors import NoSchema, UnknownSchema
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 _EVENT_COLUMNS = """
     background INTEGER NOT NULL,
@@ -47,7 +48,8 @@ CREATE TABLE IF NOT EXISTS reports (
     revision INTEGER NOT NULL DEFAULT 1,
     status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done', 'failed')),
     error TEXT,
-    extractor_version TEXT
+    extractor_version TEXT,
+    warnings TEXT
 );
 CREATE INDEX IF NOT EXISTS reports_status ON reports (status);
 CREATE TABLE IF NOT EXISTS revisions (
@@ -186,6 +188,13 @@ def migrate_from_v1(conn: sqlite3.Connection) -> None:
     conn.execute("UPDATE reports SET status = 'pending' WHERE status = 'done'")
 
 
+def add_report_warnings(conn: sqlite3.Connection) -> None:
+    """Version 5: the reading warnings of each report (a JSON list), none for those stored."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(reports)")}
+    if "warnings" not in columns:
+        conn.execute("ALTER TABLE reports ADD COLUMN warnings TEXT")
+
+
 def require_fts5() -> None:
     """Fail early, saying why, when this Python's SQLite was built without FTS5."""
     probe = sqlite3.connect(":memory:")
@@ -241,9 +250,11 @@ def prepare_sqlite(
             migrate_from_v1(conn)
         elif old == "2":
             migrate_from_v2(conn, columns)
-        elif old not in (None, "3", str(version)):
+        elif old not in (None, "3", "4", str(version)):
             raise UnknownSchema(str(old))
         conn.executescript(SCHEMA)
+        if old is not None:
+            add_report_warnings(conn)
         conn.execute(
             "INSERT INTO meta (key, value) VALUES ('schema_version', ?) "
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",

@@ -1,4 +1,4 @@
-"""The PostgreSQL schema: the same tables and columns as SQLite's version 4 (so one body of SQL
+"""The PostgreSQL schema: the same tables and columns as SQLite's version 5 (so one body of SQL
 serves both), with what SQLite gives implicitly made explicit: a ``rowid`` identity column
 where the store orders or joins by it, double precision for coordinates, ``lower()`` indexes
 for case-insensitive filters, GiST indexes of rectangles for the linking blocks (SQLite's R*Tree),
@@ -48,7 +48,8 @@ CREATE TABLE IF NOT EXISTS reports (
     revision BIGINT NOT NULL DEFAULT 1,
     status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done', 'failed')),
     error TEXT,
-    extractor_version TEXT
+    extractor_version TEXT,
+    warnings TEXT
 );
 CREATE INDEX IF NOT EXISTS reports_status ON reports (status);
 CREATE TABLE IF NOT EXISTS revisions (
@@ -179,3 +180,21 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
         '( (oblast|region|province|governorate))+ $', ' '))
 $$;
 """
+
+# Steps from one version to the next, run in order on an older database.
+POSTGRES_MIGRATIONS = {
+    # reading warnings; the linking blocks' B-trees (never used: the planner read the whole
+    # table) give way to the GiST rectangle indexes
+    "4": "ALTER TABLE reports ADD COLUMN IF NOT EXISTS warnings TEXT;"
+    "DROP INDEX IF EXISTS mention_boxes_day; DROP INDEX IF EXISTS mention_boxes_lat;"
+    "DROP INDEX IF EXISTS mention_reach_day; DROP INDEX IF EXISTS mention_reach_lat;"
+    + BLOCK_INDEXES,
+}
+
+
+def migrations_from(old: str | None) -> list[str]:
+    """The statements that bring a database of version ``old`` to the current one."""
+    versions = list(POSTGRES_MIGRATIONS)
+    if old not in versions:
+        return []
+    return [POSTGRES_MIGRATIONS[step] for step in versions[versions.index(old) :]]

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from khronika.ingest import ReadError, ReadOptions, read_bytes, walk_files
+from khronika.ingest import ReadError, ReadOptions, file_identity, read_bytes, walk_files
 from khronika.records import Report
 from khronika.store import SourceState
 from khronika.watch.config import SourceConfig
@@ -21,6 +21,7 @@ from khronika.watch.fetch import Fetcher, FetchResult, Validators, next_delay
 
 MAX_ARTICLES = 50  # article pages fetched per poll of a feed; the rest wait for the next
 SETTLE_SECONDS = 2.0  # a file changed this recently may still be being written
+_ENTRY = " entry:"  # in a page source's item digest: what the article's feed entry said
 _FORMATS = {"rss": "feed", "telegram": "channel"}
 
 
@@ -132,7 +133,8 @@ def _read_page(
     result: PollResult, answer: FetchResult, known: dict[str, str], fetcher: Fetcher
 ) -> None:
     """A feed's entries read from their article pages; any other page is one report, its id
-    the configured URL so a changed page is a revision."""
+    the configured URL so a changed page is a revision. An article is read again when its
+    feed entry changes (a corrected story): the store keeps a changed text as a revision."""
     assert answer.body is not None
     entries = list(read_bytes(answer.body, answer.final_url, _options(result.source, "feed")))
     if not any(isinstance(entry, Report) for entry in entries):
@@ -151,12 +153,17 @@ def _read_page(
             result.errors.append(str(entry))
             continue
         link = entry.url
-        if not link or link in known:
+        if not link:
             continue
+        entry_mark = _ENTRY + hashlib.sha256(f"{entry.title}\n{entry.text}".encode()).hexdigest()
+        before = known.get(link)
+        if before is not None and (_ENTRY not in before or before.endswith(entry_mark)):
+            continue  # read, and its entry has not changed since (or was read before we knew)
         if fetched >= MAX_ARTICLES:
             break
         fetched += 1
         result.reports.append(_article(result, entry, link, fetcher))
+        result.items[link] = f"{result.items.get(link, 'unread')}{entry_mark}"
 
 
 def _article(result: PollResult, entry: Report, link: str, fetcher: Fetcher) -> Report:
@@ -219,6 +226,7 @@ def _scan_folder(result: PollResult, known: dict[str, str]) -> None:
         result.items[key] = f"{signature}:{digest}"
         if before.endswith(":" + digest):
             continue  # touched, not changed
-        _add(result, read_bytes(data, str(path), _options(result.source, None)))
+        options = _options(result.source, None)
+        _add(result, read_bytes(data, str(path), options, file_identity(root, path)))
     result.state.errors, result.state.last_error = 0, None
     result.state.last_ok = result.state.last_fetch
