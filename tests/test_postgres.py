@@ -89,6 +89,27 @@ def test_linking_blocks_are_found_through_the_spatial_index(built_pg: str, pg: A
             assert indexed.fetchone()[0] == plain.fetchone()[0] > 0
 
 
+def test_a_version_4_store_trades_its_block_b_trees_for_the_spatial_index(pg: Any) -> None:
+    url = pg.create_database()
+    with Store(url) as store, store.transaction():  # back to what a version 4 store had
+        for table in ("mention_boxes", "mention_reach"):
+            store._db.execute(f"DROP INDEX {table}_block")
+            store._db.execute(f"CREATE INDEX {table}_day ON {table} (day_min, day_max)")
+        store._db.execute("ALTER TABLE reports DROP COLUMN warnings")
+        store._db.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+    with Store(url) as store:
+        names = {
+            row[0]
+            for row in store._db.execute(
+                "SELECT indexname FROM pg_indexes WHERE tablename IN ('mention_boxes', "
+                "'mention_reach')"
+            )
+        }
+        assert store.schema_version() == 5
+    assert {"mention_boxes_block", "mention_reach_block"} <= names
+    assert not {"mention_boxes_day", "mention_reach_day"} & names
+
+
 def test_search_folds_latin_diacritics_but_not_cyrillic_letters() -> None:
     assert fold("Khárkiv ÉCOLE") == "kharkiv ecole"
     assert fold("Йосипівка") == "йосипівка"
