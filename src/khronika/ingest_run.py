@@ -145,11 +145,12 @@ def retry_failed(
     extractor: Extractor | None = None,
     wrap: Callable[[list[Report]], Iterable[Report]] = iter,
 ) -> IngestSummary:
-    """Extract the stored failed reports again; those that now succeed count as new."""
+    """Extract the stored failed reports again, and those left pending (a run stopped or
+    killed mid-extraction); those that now succeed count as new."""
     summary = IngestSummary()
     linker = Linker(store)
     with CommitBatches(store, linker) as batches:
-        for report in wrap([stored.report for stored in store.failed_reports()]):
+        for report in wrap([stored.report for stored in store.unfinished_reports()]):
             summary.read += 1
             batches.tick()
             _extract_into(summary, store, report, extractor, linker)

@@ -172,7 +172,7 @@ def create_app(
 ) -> FastAPI:
     """The API over the store at ``db_path`` (which must exist). POST /api/reports needs
     ``token``; without one the server is read-only. CORS is off unless origins are given."""
-    stores = Stores(db_path)
+    stores = Stores(db_path, read_only=True if token is None else None)
     app = FastAPI(
         title="Khronika",
         version=__version__,
