@@ -262,3 +262,19 @@ def test_a_report_left_pending_is_listed_and_retried_once(
     with Store(db) as store:
         assert {item.status for item in store.reports()} == {"done"}
         assert len(store.mentions_of_report("fault-1")) == 1
+
+
+# Both engines
+
+
+def test_read_only_and_check_on_each_engine(db: str | Path) -> None:
+    with Store(db, create=False, read_only=True) as store:
+        counts = store.counts()
+        with pytest.raises(StoreError, match="read-only"):
+            store.store_report(_report(1))
+    health = check(db)
+    assert health.sound and health.schema_version == 4
+    assert health.counts == counts and health.advice() == []
+    with Store(db) as store:
+        store.store_report(_report(1))  # stored, not extracted: left for --retry-failed
+    assert "--retry-failed" in check(db).advice()[0]
