@@ -233,6 +233,8 @@ def run_mode(
             f"{doubled}, differing {differing}, unfinished {got.unfinished}",
             flush=True,
         )
+        if examples:
+            continue  # kept to look at (with --keep)
         for path in db.parent.glob(db.name + "*"):
             if path.is_dir():
                 shutil.rmtree(path, ignore_errors=True)

@@ -15,7 +15,7 @@ import pytest
 
 from conftest import EXAMPLES
 from khronika.cli import main
-from khronika.records import Report
+from khronika.records import Extraction, Report
 from khronika.serving.stores import Stores
 from khronika.store import Store, StoreBusy, StoreError, database
 from khronika.store.health import check
@@ -278,3 +278,32 @@ def test_read_only_and_check_on_each_engine(db: str | Path) -> None:
     with Store(db) as store:
         store.store_report(_report(1))  # stored, not extracted: left for --retry-failed
     assert "--retry-failed" in check(db).advice()[0]
+
+
+def test_a_pending_report_is_retried_once_by_ingest_not_by_every_ingest(tmp_path: Path) -> None:
+    from khronika import pipeline
+    from khronika.ingest_run import ingest
+
+    db = tmp_path / "leftover.db"
+    with Store(db) as store:
+        store.store_report(_report(1))  # left pending by a run that was stopped
+    seen: list[str] = []
+
+    def killed_during(report: Report) -> Extraction:
+        # What another process sees while this extraction runs: what a kill -9 would leave.
+        with sqlite3.connect(db) as other:
+            row = other.execute("SELECT status, error FROM reports WHERE id = ?", (report.id,))
+            status, error = row.fetchone()
+        seen.append(status)
+        assert "did not finish" in error and "--retry-failed" in error
+        raise KeyboardInterrupt  # the run is stopped again, during the retry
+
+    with Store(db) as store, pytest.raises(KeyboardInterrupt):
+        ingest(store, [_report(1)], extractor=killed_during)
+    assert seen == ["failed"]
+    with Store(db) as store:
+        summary = ingest(store, [_report(1)], extractor=killed_during)  # not re-run
+        assert summary.unchanged == 1 and seen == ["failed"]
+        assert [item.report.id for item in store.unfinished_reports()] == ["fault-1"]
+        summary = ingest(store, [_report(2)], extractor=pipeline.extract_report)
+        assert summary.new == 1

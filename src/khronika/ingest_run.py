@@ -67,6 +67,14 @@ class ExtractionFailed(Exception):
     """Extraction of one report raised; the report is stored as failed with this message."""
 
 
+def unfinished_error(report: Report) -> str:
+    """Why a report left pending by a stopped run is kept failed while it is retried."""
+    return (
+        f"{report.origin or report.id}: extraction did not finish (the run stopped during it); "
+        "`khronika ingest --retry-failed` tries it again"
+    )
+
+
 def extraction_error(report: Report, error: BaseException) -> str:
     """The one-line message for an extraction that raised, naming the report's origin."""
     return f"{report.origin or report.id}: extraction failed: {type(error).__name__}: {error}"
@@ -116,7 +124,7 @@ def ingest(
                 summary.failed += 1
                 summary.errors.append(str(item))
                 continue
-            outcome, count, error = ingest_one(store, item, linker, extractor)
+            outcome, count, error = ingest_one(store, item, linker, extractor, batches.renew)
             setattr(summary, outcome, getattr(summary, outcome) + 1)
             summary.events += count
             if error is not None:
@@ -125,14 +133,26 @@ def ingest(
 
 
 def ingest_one(
-    store: Store, report: Report, linker: Linker, extractor: Extractor | None = None
+    store: Store,
+    report: Report,
+    linker: Linker,
+    extractor: Extractor | None = None,
+    commit: Callable[[], None] | None = None,
 ) -> tuple[Outcome, int, str | None]:
     """Store one report and, unless the same text is stored and extracted already, extract and
     link it: what happened, how many mentions were stored, and the error if extraction failed.
-    ``ingest`` and the API's POST /api/reports both go through here."""
+    ``ingest`` and the API's POST /api/reports both go through here.
+
+    A report an earlier run left ``pending`` is retried once: first kept (``commit``) as failed
+    with why, so a run killed again during it leaves it listed by ``reports --failed`` for
+    ``--retry-failed``, not re-run by every later ingest."""
     added = store.store_report(report)
-    if added == "unchanged" and store.report_status(report.id) != "pending":
-        return "unchanged", 0, None
+    if added == "unchanged":
+        if store.report_status(report.id) != "pending":
+            return "unchanged", 0, None
+        store.mark_failed(report.id, unfinished_error(report))
+        if commit is not None:
+            commit()
     try:
         count = extract_and_save(store, report, extractor, linker)
     except ExtractionFailed as failure:
@@ -211,6 +231,11 @@ class CommitBatches:
         traceback: TracebackType | None,
     ) -> None:
         self._close()
+
+    def renew(self) -> None:
+        """Commit the batch now and open the next."""
+        self._close()
+        self._open()
 
     def tick(self) -> None:
         """Count one more report; first commit and open a new batch if this one is full or
