@@ -9,7 +9,12 @@ each report's revisions (their texts), the mentions of each revision, and each e
 reads it (reports, date, type, place, tolls, links). Printed per mode: reports lost, doubled
 (a revision or mention more than the reference), events differing, reports left pending or
 failed. ``watch`` reads the articles from a folder source (``watch --once``), ``backfill``
-extracts them in shards on two worker processes. Skips, saying so, when ../shared is absent.
+extracts them in shards on two worker processes. ``ingest`` and ``backfill`` take each
+article's ``seen_at`` as its publication time; with ``--undated`` they do not, and an article's
+time is when the run read it: a rerun after a kill reads the articles the first run did not
+commit later than those it did, which can change the order linking follows (a difference in
+what was received when, not a loss). ``watch`` reads the folder's file in one poll either way.
+Skips, saying so, when ../shared is absent.
 """
 
 from __future__ import annotations
@@ -144,8 +149,11 @@ def compare(trial: Meaning, reference: Meaning) -> tuple[int, int, int, list[str
 class Runner:
     """The command of one mode, on a store in ``folder``."""
 
-    def __init__(self, mode: str, folder: Path, articles: Path, env: dict[str, str]) -> None:
+    def __init__(
+        self, mode: str, folder: Path, articles: Path, env: dict[str, str], dated: bool
+    ) -> None:
         self.mode, self.folder, self.env = mode, folder, env
+        self.dated = ["--column", "published=seen_at"] if dated else []
         self.articles = articles
         folder.mkdir(parents=True, exist_ok=True)
         if mode == "watch":
@@ -164,7 +172,7 @@ class Runner:
     def argv(self, db: Path) -> list[str]:
         command = [sys.executable, "-m", "khronika.cli"]
         if self.mode == "ingest":
-            return [*command, "ingest", "--db", str(db), str(self.articles)]
+            return [*command, "ingest", "--db", str(db), str(self.articles), *self.dated]
         if self.mode == "watch":
             return [*command, "watch", str(self.config), "--once", "--db", str(db)]
         return [
@@ -177,6 +185,7 @@ class Runner:
             "2",
             "--shard-size",
             "40",
+            *self.dated,
         ]
 
     def start(self, db: Path) -> subprocess.Popen[bytes]:
@@ -196,10 +205,16 @@ class Runner:
 
 
 def run_mode(
-    mode: str, trials: int, articles: Path, work: Path, env: dict[str, str], rng: random.Random
+    mode: str,
+    trials: int,
+    articles: Path,
+    work: Path,
+    env: dict[str, str],
+    rng: random.Random,
+    dated: bool = True,
 ) -> ModeResult:
     result = ModeResult(mode)
-    runner = Runner(mode, work / mode, articles, env)
+    runner = Runner(mode, work / mode, articles, env, dated)
     reference_db = work / mode / "reference.db"
     started = time.monotonic()
     runner.finish(reference_db)
@@ -251,6 +266,9 @@ def main() -> int:
     )
     parser.add_argument("--limit", type=int, help="only the first N articles")
     parser.add_argument("--seed", type=int, default=15)
+    parser.add_argument(
+        "--undated", action="store_true", help="do not take seen_at as the publication time"
+    )
     parser.add_argument("--keep", metavar="DIR", help="work in DIR and keep it")
     args = parser.parse_args()
     modes = [mode.strip() for mode in args.modes.split(",") if mode.strip()]
@@ -283,7 +301,7 @@ def main() -> int:
     results = []
     try:
         for mode in modes:
-            results.append(run_mode(mode, args.trials, articles, work, env, rng))
+            results.append(run_mode(mode, args.trials, articles, work, env, rng, not args.undated))
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
