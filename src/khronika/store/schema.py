@@ -238,8 +238,8 @@ def prepare_sqlite(
         return found
     if found is None and (read_only or not create):
         raise NoSchema()
-    if found not in (None, "1", "2", "3"):
-        raise UnknownSchema(str(found))
+    if found is not None and not (found.isdigit() and 1 <= int(found) < version):
+        raise UnknownSchema(found)
     if read_only:
         raise NeedsMigration(str(found))
     (begin or (lambda: conn.execute("BEGIN IMMEDIATE")))()
