@@ -307,3 +307,17 @@ def test_a_pending_report_is_retried_once_by_ingest_not_by_every_ingest(tmp_path
         assert [item.report.id for item in store.unfinished_reports()] == ["fault-1"]
         summary = ingest(store, [_report(2)], extractor=pipeline.extract_report)
         assert summary.new == 1
+
+
+def test_after_a_full_disk_the_same_store_reads_and_writes_again(tmp_path: Path) -> None:
+    from khronika.ingest_run import ingest
+
+    db = tmp_path / "full.db"
+    with Store(db) as store:
+        pages = store._db.execute("PRAGMA page_count").fetchone()[0]
+        store._db.execute(f"PRAGMA max_page_count = {pages + 2}")
+        with pytest.raises(StoreError, match="database or disk is full"):
+            ingest(store, [_report(n) for n in range(40)])
+        assert store.counts()["reports"] == 0  # the whole batch went, nothing half-kept
+        store._db.execute("PRAGMA max_page_count = 1000000")
+        assert ingest(store, [_report(n) for n in range(40)]).new == 40

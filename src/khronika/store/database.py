@@ -173,7 +173,8 @@ class SQLiteDatabase:
             raise StoreError(f"{self.name}: SQLite rolled back the step under way, whole")
 
     def insert_id(self, sql: str, params: Sequence[Any], column: str) -> int:
-        return int(self._conn.execute(sql, params).lastrowid or 0)
+        cursor: Any = self.execute(sql, params)
+        return int(cursor.lastrowid or 0)
 
     @property
     def in_transaction(self) -> bool:
@@ -202,8 +203,8 @@ class SQLiteDatabase:
                 time.sleep(pause)
 
     def commit(self) -> None:
-        self._refuse_if_ended()
         try:
+            self._refuse_if_ended()
             self._conn.commit()
         finally:
             self._begun = False
