@@ -636,9 +636,9 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _reports(args: argparse.Namespace) -> int:
-    """List stored reports: id, status, origin, title and, for failed ones, the error (--failed:
-    those failed or unfinished, i.e. still pending); with
-    --format jsonl, one JSON object per report (id, source, published, revisions, status...)."""
+    """List stored reports: id, status, origin, title and, for failed ones, the error; --failed
+    lists only those failed or unfinished (pending); with --format jsonl, one JSON object per
+    report (id, source, published, revisions, status...)."""
     with Store(default_db_path(args.db), create=False, read_only=True) as store:
         stored = store.unfinished_reports() if args.failed else store.reports()
         counts = store.counts()
