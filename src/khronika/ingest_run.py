@@ -7,8 +7,9 @@ batches (every ``BATCH_REPORTS`` reports or ``BATCH_SECONDS``, and when the run 
 interrupted): each report's writes are a savepoint inside the batch, and linking rewrites an
 event once per batch. A crash loses at most the uncommitted batch, which the next ingest of the
 same input reads again; a report stored but not extracted stays ``pending`` and is extracted
-then, once (kept ``failed`` while it runs, so a second kill leaves it to ``retry_failed``). A report whose id is stored with other text is a new revision: extracted and linked like
-a new report, the earlier revision's mentions kept.
+then, once (kept ``failed`` while it runs, so a second kill leaves it to ``retry_failed``).
+A report whose id is stored with other text is a new revision: extracted and linked like a
+new report, the earlier revision's mentions kept.
 """
 
 from __future__ import annotations
