@@ -17,7 +17,7 @@ from typing import IO, Any, NoReturn, TypeVar
 
 from tqdm import tqdm
 
-from khronika import __version__, cli_backfill, cli_live, export, pipeline
+from khronika import __version__, cli_backfill, cli_live, cli_store, export, pipeline
 from khronika.explain import evidence_report_ids, explain_event, pretty_extraction
 from khronika.ingest import FORMATS as INPUT_FORMATS
 from khronika.ingest import ReadOptions, read_paths
@@ -30,12 +30,15 @@ from khronika.store import (
     Store,
     StoredReport,
     StoreError,
+    database_errors,
     default_db_path,
+    explain,
     parse_bbox,
     parse_date,
     parse_near,
     parse_query,
     resolve_country,
+    store_errors,
 )
 from khronika.watch.config import ConfigError
 
@@ -160,7 +163,9 @@ def build_parser() -> Parser:
     )
     ingest_cmd.add_argument("paths", nargs="*", metavar="PATH", help="files or folders; - stdin")
     ingest_cmd.add_argument(
-        "--retry-failed", action="store_true", help="extract stored failed reports again"
+        "--retry-failed",
+        action="store_true",
+        help="extract stored failed and unfinished (pending) reports again",
     )
     _add_db_option(ingest_cmd)
     _add_reading_options(ingest_cmd)
@@ -264,6 +269,11 @@ def build_parser() -> Parser:
         help="file holding the bearer token that POST /api/reports needs (else read-only)",
     )
     serve.add_argument(
+        "--read-only",
+        action="store_true",
+        help="open the store so that nothing can be written (the default without --token-file)",
+    )
+    serve.add_argument(
         "--cors-origin",
         metavar="ORIGIN",
         action="append",
@@ -285,7 +295,9 @@ def build_parser() -> Parser:
     )
     _add_db_option(reports)
     reports.add_argument(
-        "--failed", action="store_true", help="only reports whose extraction failed"
+        "--failed",
+        action="store_true",
+        help="only reports whose extraction failed or never finished (pending)",
     )
     reports.add_argument(
         "--format",
@@ -295,6 +307,7 @@ def build_parser() -> Parser:
     )
     reports.set_defaults(handler=_reports)
     cli_live.add_commands(commands, _add_db_option)
+    cli_store.add_command(commands, _add_db_option)
     cli_backfill.add_command(
         commands, _add_db_option, _add_reading_options, _read_options, _integer
     )
@@ -343,6 +356,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except (CommandError, StoreError, ConfigError) as err:
         _error(str(err))
+        return 1
+    except database_errors() as err:  # damaged, full, locked: one line, never a traceback
+        _error(explain(str(default_db_path(getattr(args, "db", None))), err))
         return 1
     except BrokenPipeError:
         # The reader went away (`khronika events | head`): stop quietly, as Unix tools do.
@@ -422,22 +438,50 @@ def _ingest(args: argparse.Namespace) -> int:
     """Store each report (committed first), extract it and store its events.
 
     Reports already stored are skipped; a failed extraction keeps the report with its error,
-    and --retry-failed extracts those again.
+    and --retry-failed extracts those again, and those a stopped run left pending. A damaged
+    store is refused (see `khronika check`).
     """
     if not args.paths and not args.retry_failed:
         raise UsageError("give PATH... to ingest, or --retry-failed")
     options = _read_options(args)
     summaries: list[tuple[str, IngestSummary]] = []
-    with Store(default_db_path(args.db)) as store:
-        if args.retry_failed:
-            summaries.append(("retried: ", retry_failed(store, wrap=_progress)))
-        if args.paths:
-            summaries.append(("", ingest(store, _progress(read_paths(args.paths, options)))))
+    location = default_db_path(args.db)
+    with Store(location) as store:
+        try:
+            problems = store.check()
+        except database_errors() as err:
+            problems = [str(err)]
+        if problems:
+            raise CommandError(
+                f"{store.name}: damaged ({problems[0]}); nothing was written: run "
+                f"`khronika check --db {store.name}`"
+            )
+        try:
+            if args.retry_failed:
+                summaries.append(("retried: ", retry_failed(store, wrap=_progress)))
+            if args.paths:
+                summaries.append(("", ingest(store, _progress(read_paths(args.paths, options)))))
+        except store_errors() as err:  # full, locked: what is kept is whole
+            message = str(err) if isinstance(err, StoreError) else explain(store.name, err)
+            raise CommandError(message + _stored_now(location)) from None
     for prefix, summary in summaries:
         print(prefix + summary.line(), file=sys.stderr)
         for line in [*summary.warnings, *summary.errors]:
             print(line, file=sys.stderr)
     return 0 if all(summary.ok for _, summary in summaries) else 1
+
+
+def _stored_now(location: str | os.PathLike[str]) -> str:
+    """What the store holds after a failed run (every committed batch is whole)."""
+    try:
+        with Store(location, create=False, read_only=True) as store:
+            counts = store.counts()
+    except store_errors():
+        return ""
+    return (
+        f"; the store holds {counts['reports']} reports ({counts['done']} done, "
+        f"{counts['failed']} failed, {counts['pending']} pending)"
+    )
 
 
 def _event_filter(args: argparse.Namespace) -> EventFilter:
@@ -485,7 +529,7 @@ def _events(args: argparse.Namespace) -> int:
     """Query stored events (linked across reports; main events, newest first) and print or
     write them; --mentions gives each report's own mentions instead."""
     filters = _event_filter(args)
-    with Store(default_db_path(args.db), create=False) as store:
+    with Store(default_db_path(args.db), create=False, read_only=True) as store:
         # Linked events are read as they are written out, so a large export is never all in memory.
         events = store.query_mentions(filters) if args.mentions else store.iter_events(filters)
 
@@ -500,7 +544,7 @@ def _events(args: argparse.Namespace) -> int:
 
 def _show(args: argparse.Namespace) -> int:
     """Print one event with the evidence of each field: quote, offsets, speaker, report, rule."""
-    with Store(default_db_path(args.db), create=False) as store:
+    with Store(default_db_path(args.db), create=False, read_only=True) as store:
         event = store.get_event(args.event_id)
         if event is None:
             similar = store.event_ids_starting(args.event_id)
@@ -588,6 +632,8 @@ def _serve(args: argparse.Namespace) -> int:
 
     from khronika.serving.app import create_app
 
+    if args.read_only and args.token_file:
+        raise UsageError("--read-only and --token-file: a read-only server accepts no reports")
     token = _read_token(args.token_file) if args.token_file else None
     app = create_app(
         default_db_path(args.db),
@@ -605,10 +651,11 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _reports(args: argparse.Namespace) -> int:
-    """List stored reports: id, status, origin, title and, for failed ones, the error; with
-    --format jsonl, one JSON object per report (id, source, published, revisions, status...)."""
-    with Store(default_db_path(args.db), create=False) as store:
-        stored = store.failed_reports() if args.failed else store.reports()
+    """List stored reports: id, status, origin, title and, for failed ones, the error; --failed
+    lists only those failed or unfinished (pending); with --format jsonl, one JSON object per
+    report (id, source, published, revisions, status...)."""
+    with Store(default_db_path(args.db), create=False, read_only=True) as store:
+        stored = store.unfinished_reports() if args.failed else store.reports()
         counts = store.counts()
     for item in stored:
         report = item.report

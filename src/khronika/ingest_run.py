@@ -7,8 +7,9 @@ batches (every ``BATCH_REPORTS`` reports or ``BATCH_SECONDS``, and when the run 
 interrupted): each report's writes are a savepoint inside the batch, and linking rewrites an
 event once per batch. A crash loses at most the uncommitted batch, which the next ingest of the
 same input reads again; a report stored but not extracted stays ``pending`` and is extracted
-then. A report whose id is stored with other text is a new revision: extracted and linked like
-a new report, the earlier revision's mentions kept. Extracting one report may take at most
+then, once (kept ``failed`` while it runs, so a second kill leaves it to ``retry_failed``).
+A report whose id is stored with other text is a new revision: extracted and linked like a
+new report, the earlier revision's mentions kept. Extracting one report may take at most
 ``EXTRACTION_BUDGET`` seconds (``KHRONIKA_EXTRACTION_BUDGET`` sets another, 0 none); a report
 that takes longer is kept as failed with that error and the run goes on.
 """
@@ -72,6 +73,14 @@ class IngestSummary:
 
 class ExtractionFailed(Exception):
     """Extraction of one report raised; the report is stored as failed with this message."""
+
+
+def unfinished_error(report: Report) -> str:
+    """Why a report left pending by a stopped run is kept failed while it is retried."""
+    return (
+        f"{report.origin or report.id}: extraction did not finish (the run stopped during it); "
+        "`khronika ingest --retry-failed` tries it again"
+    )
 
 
 def extraction_error(report: Report, error: BaseException) -> str:
@@ -140,7 +149,7 @@ def ingest(
                 summary.errors.append(str(item))
                 continue
             summary.warnings += [f"{item.origin or item.id}: warning: {w}" for w in item.warnings]
-            outcome, count, error = ingest_one(store, item, linker, extractor)
+            outcome, count, error = ingest_one(store, item, linker, extractor, batches.renew)
             setattr(summary, outcome, getattr(summary, outcome) + 1)
             summary.events += count
             if error is not None:
@@ -149,14 +158,26 @@ def ingest(
 
 
 def ingest_one(
-    store: Store, report: Report, linker: Linker, extractor: Extractor | None = None
+    store: Store,
+    report: Report,
+    linker: Linker,
+    extractor: Extractor | None = None,
+    commit: Callable[[], None] | None = None,
 ) -> tuple[Outcome, int, str | None]:
     """Store one report and, unless the same text is stored and extracted already, extract and
     link it: what happened, how many mentions were stored, and the error if extraction failed.
-    ``ingest`` and the API's POST /api/reports both go through here."""
+    ``ingest`` and the API's POST /api/reports both go through here.
+
+    A report an earlier run left ``pending`` is retried once: first kept (``commit``) as failed
+    with why, so a run killed again during it leaves it listed by ``reports --failed`` for
+    ``--retry-failed``, not re-run by every later ingest."""
     added = store.store_report(report)
-    if added == "unchanged" and store.report_status(report.id) != "pending":
-        return "unchanged", 0, None
+    if added == "unchanged":
+        if store.report_status(report.id) != "pending":
+            return "unchanged", 0, None
+        store.mark_failed(report.id, unfinished_error(report))
+        if commit is not None:
+            commit()
     try:
         count = extract_and_save(store, report, extractor, linker)
     except ExtractionFailed as failure:
@@ -169,11 +190,12 @@ def retry_failed(
     extractor: Extractor | None = None,
     wrap: Callable[[list[Report]], Iterable[Report]] = iter,
 ) -> IngestSummary:
-    """Extract the stored failed reports again; those that now succeed count as new."""
+    """Extract the stored failed reports again, and those left pending (a run stopped or
+    killed mid-extraction); those that now succeed count as new."""
     summary = IngestSummary()
     linker = Linker(store)
     with CommitBatches(store, linker) as batches:
-        for report in wrap([stored.report for stored in store.failed_reports()]):
+        for report in wrap([stored.report for stored in store.unfinished_reports()]):
             summary.read += 1
             batches.tick()
             _extract_into(summary, store, report, extractor, linker)
@@ -234,6 +256,11 @@ class CommitBatches:
         traceback: TracebackType | None,
     ) -> None:
         self._close()
+
+    def renew(self) -> None:
+        """Commit the batch now and open the next."""
+        self._close()
+        self._open()
 
     def tick(self) -> None:
         """Count one more report; first commit and open a new batch if this one is full or

@@ -178,7 +178,7 @@ def create_app(
     """The API over the store at ``db_path`` (which must exist). POST /api/reports needs
     ``token`` and is limited to ``writes_per_minute`` per client address; without a token the
     server is read-only. CORS is off unless origins are given."""
-    stores = Stores(db_path)
+    stores = Stores(db_path, read_only=True if token is None else None)
     write_limit = WriteLimit(writes_per_minute)
     app = FastAPI(
         title="Khronika",

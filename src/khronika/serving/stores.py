@@ -15,8 +15,11 @@ CACHE_MB = 64  # per worker thread; threads are few (anyio's pool) and pages are
 class Stores:
     """Hands each thread its own ``Store`` on the same file, opened on first use."""
 
-    def __init__(self, path: str | Path) -> None:
-        Store(path, create=False).close()  # the same error as the other commands; migrates once
+    def __init__(self, path: str | Path, read_only: bool | None = None) -> None:
+        """``read_only``: open every connection so it cannot write (a server without a token
+        writes nothing); ``None``: only when the file is not writable."""
+        with Store(path, create=False, read_only=read_only) as first:  # the commands' errors
+            self.read_only = first.read_only
         self.path = path
         self.write_lock = threading.Lock()
         self._local = threading.local()
@@ -24,7 +27,7 @@ class Stores:
     def get(self) -> Store:
         store: Store | None = getattr(self._local, "store", None)
         if store is None:
-            store = Store(self.path, create=False)
+            store = Store(self.path, create=False, read_only=self.read_only)
             store.cache_pages(CACHE_MB)
             self._local.store = store
         return store

@@ -2,8 +2,8 @@
 database, behind one ``Store`` (``khronika.store.database`` is the seam between them)."""
 
 from khronika.store.core import SavedMentions, Store, StoredReport, default_db_path
-from khronika.store.database import database_errors, transient_errors
-from khronika.store.errors import StoreError
+from khronika.store.database import database_errors, store_errors, transient_errors
+from khronika.store.errors import StoreBusy, StoreError, explain
 from khronika.store.filters import (
     BBox,
     EventFilter,
@@ -28,15 +28,18 @@ __all__ = [
     "SavedMentions",
     "SourceState",
     "Store",
+    "StoreBusy",
     "StoreError",
     "StoredReport",
     "database_errors",
     "default_db_path",
+    "explain",
     "haversine_km",
     "parse_bbox",
     "parse_date",
     "parse_near",
     "parse_query",
     "resolve_country",
+    "store_errors",
     "transient_errors",
 ]

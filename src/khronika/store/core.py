@@ -20,8 +20,20 @@ from types import TracebackType
 from typing import Any, Literal
 
 from khronika.records import Event, Extraction, Report
-from khronika.store.database import Database, database_errors, open_postgres, open_sqlite
-from khronika.store.errors import NoSchema, StoreError, UnknownSchema
+from khronika.store.database import (
+    Database,
+    database_errors,
+    open_postgres,
+    open_sqlite,
+    writable,
+)
+from khronika.store.errors import (
+    NeedsMigration,
+    NoSchema,
+    StoreError,
+    UnknownSchema,
+    explain,
+)
 from khronika.store.filters import EventFilter
 from khronika.store.links import LinkTables, event_columns, where_clauses
 from khronika.store.postgres import is_postgres_url
@@ -85,17 +97,28 @@ def sort_key(event_date: str | None, said_at: str | None, mid: str) -> str:
 
 class Store(LinkTables, EventSummaries, SourceTables):
     """Reports, mentions, events and figures in one database: a SQLite file (WAL mode, the
-    default) or a PostgreSQL database given by its ``postgresql://`` URL; a context manager."""
+    default) or a PostgreSQL database given by its ``postgresql://`` URL; a context manager.
 
-    def __init__(self, location: str | os.PathLike[str], create: bool = True) -> None:
+    ``read_only`` opens it so that nothing is written, not even the schema (readers: the
+    server, queries, exports); ``None`` is read-only exactly when the file is not writable."""
+
+    def __init__(
+        self,
+        location: str | os.PathLike[str],
+        create: bool = True,
+        read_only: bool | None = False,
+    ) -> None:
         self.location: str | Path = (
             str(location) if is_postgres_url(str(location)) else Path(location)
         )
         if isinstance(self.location, Path):
-            self._db: Database = open_sqlite(self.location, create)
+            if read_only is None:
+                read_only = not writable(self.location)
+            self._db: Database = open_sqlite(self.location, create and not read_only, read_only)
         else:
-            self._db = open_postgres(self.location)
+            self._db = open_postgres(self.location, bool(read_only))
         self.name = self._db.name
+        self.read_only = self._db.read_only
         try:
             old = self._db.prepare_schema(SCHEMA_VERSION, event_columns, create)
             if old == "2":
@@ -107,6 +130,13 @@ class Store(LinkTables, EventSummaries, SourceTables):
                 f"{self.name}: schema version {err.version}, this Khronika reads "
                 f"version {SCHEMA_VERSION}"
             ) from None
+        except NeedsMigration as err:
+            self._db.close()
+            raise StoreError(
+                f"{self.name}: schema version {err.version} needs migrating to version "
+                f"{SCHEMA_VERSION}, and it is open read-only: run a writing command once "
+                "(e.g. `khronika link`) on a writable copy"
+            ) from None
         except NoSchema:
             self._db.close()
             raise StoreError(
@@ -114,7 +144,7 @@ class Store(LinkTables, EventSummaries, SourceTables):
             ) from None
         except database_errors() as err:
             self._db.close()
-            raise StoreError(f"{self.name}: not a usable Khronika database: {err}") from None
+            raise StoreError(explain(self.name, err)) from None
 
     @property
     def engine(self) -> str:
@@ -139,6 +169,11 @@ class Store(LinkTables, EventSummaries, SourceTables):
         traceback: TracebackType | None,
     ) -> None:
         self.close()
+
+    def check(self, full: bool = False) -> list[str]:
+        """What is wrong with the database, one line each; none when it is sound. Quick by
+        default (fit to run before every ingest); ``full`` runs the engine's thorough check."""
+        return self._db.check(full)
 
     def schema_version(self) -> int:
         row = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
@@ -241,6 +276,12 @@ class Store(LinkTables, EventSummaries, SourceTables):
 
     def failed_reports(self) -> list[StoredReport]:
         return self.reports("failed")
+
+    def unfinished_reports(self) -> list[StoredReport]:
+        """Reports whose extraction failed or never finished (``pending``: stored, then the run
+        stopped or was killed before their mentions were committed), in the order stored."""
+        sql = f"SELECT {_REPORT_COLUMNS} FROM reports WHERE status <> 'done' ORDER BY rowid"
+        return [_stored_report(row) for row in self._db.execute(sql)]
 
     def mark_failed(self, report_id: str, error: str) -> None:
         """Keep the report with the error that stopped its extraction, for a later retry

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -16,6 +15,7 @@ from typing import Any
 from khronika.store.changes import RESET, ChangeLog
 from khronika.store.database import Database
 from khronika.store.filters import EventFilter, EventKey, normalize_admin1
+from khronika.store.transactions import Transactions
 
 
 @dataclass(frozen=True)
@@ -85,42 +85,10 @@ def _link_row(row: Any) -> LinkRow:
     return LinkRow(row["id"], row["sort_key"], row["event_id"], features)
 
 
-class LinkTables(ChangeLog):
+class LinkTables(ChangeLog, Transactions):
     """Mixin of ``Store``: the link state, read and written by ``khronika.linking``."""
 
     _db: Database
-    _depth: int = 0
-
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """``with store.transaction():`` makes the writes inside one commit. Nested, only the
-        outermost commits; an exception rolls back its own level (a savepoint), so one failed
-        report inside a batch of many leaves the others in place."""
-        if self._depth:
-            savepoint = f"level{self._depth}"
-            self._depth += 1
-            self._db.execute(f"SAVEPOINT {savepoint}")
-            try:
-                yield
-            except BaseException:
-                self._db.execute(f"ROLLBACK TO {savepoint}")
-                raise
-            finally:
-                self._db.execute(f"RELEASE {savepoint}")
-                self._depth -= 1
-            return
-        self._depth = 1
-        try:
-            if not self._db.in_transaction:  # else a first SAVEPOINT would begin (and its
-                self._db.begin()  # RELEASE commit) the transaction itself
-            try:
-                yield
-            except BaseException:
-                self._db.rollback()
-                raise
-            self._db.commit()
-        finally:
-            self._depth = 0
 
     # Mentions as linking sees them
 

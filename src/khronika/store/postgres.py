@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from khronika.store.database import _BOX_OVERLAPS, Cursor, _words
-from khronika.store.errors import NoSchema, UnknownSchema
+from khronika.store.errors import NeedsMigration, NoSchema, StoreError, UnknownSchema
 from khronika.store.schema_pg import (
     BLOCK_RECTANGLE,
     POSTGRES_MIGRATIONS,
@@ -95,12 +95,15 @@ class PostgresDatabase:
     engine = "postgresql"
     event_order = "event_date DESC NULLS LAST, sort_key, id"
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, read_only: bool = False) -> None:
         import psycopg  # only a PostgreSQL store pays for the import
 
         self.name = display_name(url)
+        self.read_only = read_only
         self._psycopg = psycopg
         self._conn = psycopg.connect(url, autocommit=True, row_factory=_row_factory)
+        if read_only:  # the server refuses every write of this session
+            self._conn.execute("SET default_transaction_read_only = on")
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
         cursor: Cursor = self._conn.execute(_psycopg_sql(sql), tuple(params))
@@ -120,6 +123,8 @@ class PostgresDatabase:
         return status != self._psycopg.pq.TransactionStatus.IDLE
 
     def begin(self) -> None:
+        if self.read_only:
+            raise StoreError(f"{self.name}: opened read-only, cannot write")
         self._conn.execute("BEGIN")
         self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
 
@@ -131,6 +136,13 @@ class PostgresDatabase:
 
     def close(self) -> None:
         self._conn.close()
+
+    def check(self, full: bool = False) -> list[str]:
+        """The server keeps its own pages sound (and checks them itself): reaching every table
+        is the check here; the store's own checks of the data follow for both engines."""
+        for table in ("meta", "reports", "revisions", "mentions", "events"):
+            self._conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchall()
+        return []
 
     def cache_pages(self, megabytes: int) -> None:
         """The server's shared buffers serve every reader; nothing to set per connection."""
@@ -168,6 +180,8 @@ class PostgresDatabase:
         """Create the schema when the database is new; the version found before (None: new).
         Version 4 is the first PostgreSQL schema: the steps from it (schema_pg.py) run in one
         transaction, under the write lock."""
+        if self.read_only:
+            return self._read_version(version)
         with self._conn.transaction():
             self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
             exists = self._conn.execute("SELECT to_regclass('meta') IS NOT NULL").fetchone()
@@ -192,6 +206,19 @@ class PostgresDatabase:
                     (str(version),),
                 )
         return old
+
+    def _read_version(self, version: int) -> str:
+        exists = self._conn.execute("SELECT to_regclass('meta') IS NOT NULL").fetchone()
+        if not (exists and exists[0]):
+            raise NoSchema()
+        row = self._conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if row is None:
+            raise NoSchema()
+        if row[0] in POSTGRES_MIGRATIONS:  # older: a writer migrates it, a reader cannot
+            raise NeedsMigration(str(row[0]))
+        if row[0] != str(version):
+            raise UnknownSchema(str(row[0]))
+        return str(row[0])
 
 
 def fold(text: str) -> str:

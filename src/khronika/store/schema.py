@@ -17,7 +17,7 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any
 
-from khronika.store.errors import NoSchema, UnknownSchema
+from khronika.store.errors import NeedsMigration, NoSchema, UnknownSchema
 
 SCHEMA_VERSION = 5
 
@@ -233,25 +233,34 @@ def prepare_sqlite(
     version: int,
     columns: Callable[[dict[str, Any]], dict[str, Any]],
     create: bool,
+    read_only: bool = False,
+    begin: Callable[[], Any] | None = None,
 ) -> str | None:
-    """Create or migrate the schema in one transaction; the version found before (None: a new
-    database). Raises ``UnknownSchema`` for a version this code cannot read and ``NoSchema``
-    when ``create`` is off and the file holds no Khronika tables."""
+    """Create or migrate the schema under the write lock; the version found before (None: a
+    new database). A store at ``version`` is only read (so a reader never waits for a writer,
+    and a read-only file opens). Raises ``UnknownSchema`` for a version this code cannot read,
+    ``NoSchema`` when ``create`` is off and the file holds no Khronika tables, and
+    ``NeedsMigration`` when ``read_only`` and the schema is older. ``begin`` takes the write
+    lock (the connection's own wait and retries)."""
+    found = _version(conn)
+    if found == str(version):
+        return found
+    if found is None and (read_only or not create):
+        raise NoSchema()
+    if found is not None and not (found.isdigit() and 1 <= int(found) < version):
+        raise UnknownSchema(found)
+    if read_only:
+        raise NeedsMigration(str(found))
+    (begin or (lambda: conn.execute("BEGIN IMMEDIATE")))()
     with conn:
-        if (
-            not create
-            and conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone() is None
-        ):
-            raise NoSchema()
+        old = _version(conn)  # again, under the lock: another writer may have migrated it
+        if old == str(version):
+            return old
         conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-        row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        old: str | None = row[0] if row is not None else None
         if old == "1":
             migrate_from_v1(conn)
         elif old == "2":
             migrate_from_v2(conn, columns)
-        elif old not in (None, "3", "4", str(version)):
-            raise UnknownSchema(str(old))
         conn.executescript(SCHEMA)
         if old is not None:
             add_report_warnings(conn)
@@ -261,3 +270,11 @@ def prepare_sqlite(
             (str(version),),
         )
     return old
+
+
+def _version(conn: sqlite3.Connection) -> str | None:
+    """The schema version the file holds; None when it holds no Khronika tables yet."""
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone() is None:
+        return None
+    row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    return str(row[0]) if row is not None else None
