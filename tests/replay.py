@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from khronika.lang import LanguagePack, load_pack
+from khronika.lang import SUPPORTED, LanguagePack, load_pack
 from khronika.language import detect_language
 from khronika.time import find_dates
 
@@ -77,6 +77,7 @@ def dated_spans(base: list[dict[str, Any]]) -> list[list[tuple[int, int, date]]]
     spans: list[list[tuple[int, int, date]]] = []
     for row in base:
         code = row["lang"] or detect_language(row["text"]) or "en"
+        code = code if code in SUPPORTED else "en"  # a headline read as another language
         pack = packs.get(code) or packs.setdefault(code, load_pack(code))
         published = row["published"].date()
         found = find_dates(row["text"], 0, len(row["text"]), published, pack)

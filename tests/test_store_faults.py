@@ -17,7 +17,7 @@ from conftest import EXAMPLES
 from khronika.cli import main
 from khronika.records import Extraction, Report
 from khronika.serving.stores import Stores
-from khronika.store import Store, StoreBusy, StoreError, database
+from khronika.store import SCHEMA_VERSION, Store, StoreBusy, StoreError, database
 from khronika.store.health import check
 
 
@@ -117,7 +117,7 @@ def test_check_says_a_sound_store_is_sound(
 ) -> None:
     assert main(["check", "--db", str(sqlite_db)]) == 0
     out = capsys.readouterr().out
-    assert "schema version 4" in out and "integrity: ok" in out
+    assert f"schema version {SCHEMA_VERSION}" in out and "integrity: ok" in out
     assert "what to do" not in out
 
 
@@ -273,7 +273,7 @@ def test_read_only_and_check_on_each_engine(db: str | Path) -> None:
         with pytest.raises(StoreError, match="read-only"):
             store.store_report(_report(1))
     health = check(db)
-    assert health.sound and health.schema_version == 4
+    assert health.sound and health.schema_version == SCHEMA_VERSION
     assert health.counts == counts and health.advice() == []
     with Store(db) as store:
         store.store_report(_report(1))  # stored, not extracted: left for --retry-failed
