@@ -9,14 +9,15 @@ checked by the accurate detector over the pack languages plus that one (the fast
 short texts: "Norwegian" for a short English report; the accurate one can flip on one name:
 "Kazakh" for a Ukrainian sentence) and must also win a vote of the sample's words; then its
 code is returned, which the pipeline refuses with "no language pack". Text with too few
-letters is None.
+letters is None; a text of fewer than eight words (a place name, a headline of names) is read
+as the pack language it is closest to, since so few words cannot show another language.
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ _COMMON_SHARE = 0.08  # English news prose has about 20% of its common words; Fr
 _COMMON_MIN = 3
 _IDENTIFICATION = Path(__file__).parent / "lang" / "identification.toml"
 _MIN_LETTERS = 10
+_MIN_WORDS_ELSEWHERE = 8  # fewer words ("Debaltseve", a headline of names) cannot show another
 _SAMPLE = 3_000  # characters: the opening of a report decides its language
 _GATE_SAMPLE = 600  # enough for the fast mode to name a language, at a fifth of the cost
 _CODES = {Language.ENGLISH: "en", Language.UKRAINIAN: "uk", Language.RUSSIAN: "ru"}
@@ -46,7 +48,7 @@ def _any_language() -> Any:
     return LanguageDetectorBuilder.from_all_languages().with_low_accuracy_mode().build()
 
 
-@cache
+@lru_cache(maxsize=1)  # each holds accurate models (tens of MB): the language seen last
 def _check_against(language: Language) -> Any:
     """The accurate detector over the pack languages and one other (loads that model once)."""
     return LanguageDetectorBuilder.from_languages(*_CODES, language).build()
@@ -58,7 +60,9 @@ def detect_language(text: str) -> str | None:
     sample = text[:_SAMPLE]
     if len(_LETTER.findall(sample)) < _MIN_LETTERS:
         return None
-    guess = None if _surely_a_pack_language(sample[:_GATE_SAMPLE]) else _gate(sample)
+    known = _surely_a_pack_language(sample[:_GATE_SAMPLE])
+    few = len(_WORD.findall(sample[:_GATE_SAMPLE])) < _MIN_WORDS_ELSEWHERE
+    guess = None if known or few else _gate(sample)
     if guess is not None and guess not in _CODES:
         check = _check_against(guess)
         if check.detect_language_of(sample) == guess and _wins_word_vote(check, guess, sample):
@@ -94,4 +98,5 @@ def _surely_a_pack_language(sample: str) -> bool:
     tokens = _TOKEN.findall(sample.lower())
     common = _common_words()
     hits = sum(1 for token in tokens if token in common)
-    return hits >= _COMMON_MIN and hits >= _COMMON_SHARE * len(tokens)
+    # a headline of a dozen words holds one or two ("dies in Donetsk blast")
+    return hits >= min(_COMMON_MIN, 1 + len(tokens) // 12) and hits >= _COMMON_SHARE * len(tokens)
