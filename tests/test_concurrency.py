@@ -1,7 +1,6 @@
-"""Four writers at once on one SQLite file (two ingests of overlapping inputs, a watcher reading
-a folder, and the API taking posts): none fails or meets "database is locked", every report is
-stored once, and the events are those a full re-link gives. (tests/test_postgres.py runs the
-same on PostgreSQL.)"""
+"""Four writers at once on one store, on each engine (two ingests of overlapping inputs, two
+watchers reading a folder, and the API taking posts): none fails or meets "database is locked",
+every report is stored once, and the events are those a full re-link gives."""
 
 from __future__ import annotations
 
@@ -21,7 +20,7 @@ from khronika.linking import Linker
 from khronika.serving.app import create_app
 from khronika.store import Store
 
-TOKEN = "sqlite-concurrency-token-0123456789"
+TOKEN = "concurrency-test-token-0123456789"
 PLACES = ["Kharkiv", "Odesa", "Dnipro", "Sumy", "Zaporizhzhia"]
 
 
@@ -41,11 +40,11 @@ def _report_lines(prefix: str, count: int) -> str:
     )
 
 
-def test_four_writers_on_one_sqlite_file_lose_double_and_lock_nothing(
-    tmp_path: Path, built: Path
+def test_four_writers_on_one_store_lose_double_and_lock_nothing(
+    store_location: str | Path, tmp_path: Path, built: Path
 ) -> None:
-    db = tmp_path / "shared.db"
-    Store(db).close()
+    db = str(store_location)
+    Store(db).close()  # the shared store is set up once, then everyone writes
     half = tmp_path / "half"
     half.mkdir()
     for path in sorted(EXAMPLES.glob("*.txt"))[::2]:
@@ -62,10 +61,10 @@ def test_four_writers_on_one_sqlite_file_lose_double_and_lock_nothing(
     )
     command = [sys.executable, "-m", "khronika.cli"]
     writers = [
-        [*command, "ingest", "--db", str(db), str(EXAMPLES)],
-        [*command, "ingest", "--db", str(db), str(half), str(EXAMPLES)],
-        [*command, "watch", str(config), "--once", "--db", str(db)],
-        [*command, "watch", str(config), "--once", "--db", str(db)],
+        [*command, "ingest", "--db", db, str(EXAMPLES)],
+        [*command, "ingest", "--db", db, str(half), str(EXAMPLES)],
+        [*command, "watch", str(config), "--once", "--db", db],
+        [*command, "watch", str(config), "--once", "--db", db],
     ]
     processes = [
         subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for argv in writers
