@@ -124,6 +124,20 @@ def _counts(db: Path) -> dict[str, int]:
     return {"done": 0, "pending": 0, **dict(rows)}
 
 
+# What a user reads of an event (no write times): what the crash trials compare.
+EVENT_FIELDS = (
+    "report_ids",
+    "event_date",
+    "event_type",
+    "sub_event_type",
+    "location",
+    "fatalities",
+    "injured",
+    "links",
+    "background",
+)
+
+
 def _events(db: Path) -> dict[str, Any]:
     """Each event as what a user reads of it (no write times)."""
     with sqlite3.connect(db) as conn:
@@ -131,20 +145,7 @@ def _events(db: Path) -> dict[str, Any]:
     kept = {}
     for event_id, text in rows:
         data = json.loads(text)
-        kept[event_id] = {
-            key: data.get(key)
-            for key in (
-                "report_ids",
-                "event_date",
-                "event_type",
-                "sub_event_type",
-                "location",
-                "fatalities",
-                "injured",
-                "links",
-                "background",
-            )
-        }
+        kept[event_id] = {key: data.get(key) for key in EVENT_FIELDS}
     return kept
 
 
