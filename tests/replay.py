@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from khronika.lang import SUPPORTED, LanguagePack, load_pack
+from khronika.lang import SUPPORTED, load_pack
 from khronika.language import detect_language
 from khronika.time import find_dates
 
@@ -73,14 +73,12 @@ def dated_spans(base: list[dict[str, Any]]) -> list[list[tuple[int, int, date]]]
     publication date, so each round's reports tell of new days, as a real year of reports does,
     instead of piling every round's copies onto the original days (which makes blocks and
     events grow with every round: no real store looks like that)."""
-    packs: dict[str, LanguagePack] = {}
     spans: list[list[tuple[int, int, date]]] = []
     for row in base:
         code = row["lang"] or detect_language(row["text"]) or "en"
         code = code if code in SUPPORTED else "en"  # a headline read as another language
-        pack = packs.get(code) or packs.setdefault(code, load_pack(code))
         published = row["published"].date()
-        found = find_dates(row["text"], 0, len(row["text"]), published, pack)
+        found = find_dates(row["text"], 0, len(row["text"]), published, load_pack(code))
         spans.append(
             [(t.start, t.end, t.date) for t in found if t.precision == "day" and not t.relative]
         )

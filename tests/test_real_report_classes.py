@@ -206,7 +206,7 @@ def test_a_days_roundup_of_many_places_is_marked_with_its_cue(
         assert text[cue.start : cue.end] == cue.text and cue.rule.startswith("roundup:")
 
 
-def admin1_of(text: str, gaz: Gazetteer, language: str) -> list[str | None]:
+def admin1_of(text: str, gaz: Gazetteer, language: str) -> list[str]:
     events = events_of(text, gaz, language, date(2024, 6, 4))
     return sorted(e.location.admin1 or "" if e.location else "" for e in events)
 
