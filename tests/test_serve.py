@@ -6,10 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import socket
 import sqlite3
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +15,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from conftest import served
 from khronika.cli import main
 from khronika.linking import corrections
 from khronika.serving import app as app_module
@@ -486,33 +484,11 @@ def test_a_version_2_store_gets_its_text_index_and_place_columns(sqlite_db: Path
     assert all(row[9] for row in json.loads(rows))  # every place has its name again
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def test_a_real_server_answers_over_http(db: Path) -> None:
-    import uvicorn
-
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create(db), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 10
-        while not server.started:
-            assert time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.05)
+    with served(create(db)) as port:
         answer = httpx.get(f"http://127.0.0.1:{port}/api/events", params={"limit": 2})
         assert answer.status_code == 200 and answer.json()["count"] == 2
         assert answer.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 def test_cli_serve_translates_its_options(

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
+from conftest import served
 from khronika.serving import app as app_module
 from khronika.serving import limits, reports
 from khronika.serving.limits import WriteLimit
@@ -126,24 +125,8 @@ def test_the_write_limit_keeps_the_most_recent_clients_only(
 @pytest.fixture
 def server(empty_db: Path) -> Iterator[int]:
     """A real uvicorn on a free port serving the empty store; its port."""
-    import uvicorn
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    config = uvicorn.Config(
-        app_module.create_app(empty_db), host="127.0.0.1", port=port, log_level="warning"
-    )
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not running.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield port
-    running.should_exit = True
-    thread.join(timeout=10)
+    with served(app_module.create_app(empty_db)) as port:
+        yield port
 
 
 def raw_get(port: int, target: str) -> tuple[int, dict[str, str], bytes]:

@@ -18,34 +18,21 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
+from conftest import served
 from khronika.ingest_run import ingest
 from khronika.linking import Linker, corrections
 from khronika.records import Report
 from khronika.serving import app as app_module
 from khronika.serving import stream
 from khronika.store import EventFilter, Store
-from test_serve import free_port
 
 Message = tuple[str, str, dict[str, Any]]  # id, event, data
 
 
 @pytest.fixture
 def base(db: Path) -> Iterator[str]:
-    import uvicorn
-
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app_module.create_app(db), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(app_module.create_app(db)) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 @contextmanager
