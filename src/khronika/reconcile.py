@@ -161,8 +161,31 @@ def to_event(mention: Mention) -> Event:
         confidence=mention.confidence,
         confidence_reasons=list(mention.confidence_reasons),
     )
-    event.notes = notes(event.to_dict())
+    event.notes = notes(_summary_fields(event))
     return event
+
+
+def _summary_fields(event: Event) -> dict[str, Any]:
+    """What ``notes`` reads of an event, in its JSON shape: the whole ``to_dict`` (evidence,
+    sources, quotes) cost more than the rest of reconciling a short report."""
+    place = event.location
+    return {
+        "event_date": event.event_date.isoformat() if event.event_date else None,
+        "location": (
+            {"name": place.name, "sublocations": place.sublocations, "admin1": place.admin1}
+            if place
+            else None
+        ),
+        "sub_event_type": event.sub_event_type,
+        "actor1": event.actor1,
+        "weapons": [{"count": w.count, "kind": w.kind} for w in event.weapons[:3]],
+        "targets": [{"kind": t.kind} for t in event.targets[:3]],
+        "fatalities": {"best": event.fatalities.best},
+        "injured": {"best": event.injured.best},
+        "sources": [{"speaker": s.speaker} for s in event.sources],
+        "claim_status": event.claim_status,
+        "background": event.background,
+    }
 
 
 def reconcile(mentions: list[Mention]) -> list[Event]:
