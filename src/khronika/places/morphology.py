@@ -83,16 +83,18 @@ _CASES = frozenset({"nomn", "gent", "datv", "accs", "ablt", "loct", "voct"})
 
 
 @lru_cache(maxsize=65536)
-def modifies_next(word: str, following: str) -> bool:
+def modifies_next(word: str, following: str, guessed: bool = False) -> bool:
     """Whether ``word`` is an adjective agreeing in case with the noun after it, as the
-    dictionaries know them: "Запорізьку АЕС", "Запорожскую АЭС" name a plant, not a village."""
+    dictionaries know them: "Запорізьку АЕС", "Запорожскую АЭС" name a plant, not a village.
+    ``guessed`` also takes the analyser's guesses for ``word`` (a town's adjective such as
+    "Лисичанская" is in no dictionary; the noun must still be known)."""
     if not (is_cyrillic(word) and is_cyrillic(following)):
         return False
     for analyzer in _analyzers():
         first = analyzer.parse(following)[0]
         if not first.is_known or "NOUN" not in first.tag or _PROPER & set(first.tag.grammemes):
             continue  # "Тёткино из": a preposition first, and no common noun
-        adjective = _known_cases(analyzer, word, "ADJF")
+        adjective = _known_cases(analyzer, word, "ADJF", guessed)
         noun = _known_cases(analyzer, following, "NOUN")
         if adjective & noun:
             return True
@@ -102,11 +104,11 @@ def modifies_next(word: str, following: str) -> bool:
 _PROPER = frozenset({"Name", "Surn", "Patr", "Geox"})
 
 
-def _known_cases(analyzer: Any, word: str, part: str) -> set[str]:
+def _known_cases(analyzer: Any, word: str, part: str, guessed: bool = False) -> set[str]:
     return {
         grammeme
         for parse in analyzer.parse(word)
-        if parse.is_known and part in parse.tag and "Poss" not in parse.tag
+        if (guessed or parse.is_known) and part in parse.tag and "Poss" not in parse.tag
         for grammeme in _CASES & set(parse.tag.grammemes)
     }
 

@@ -174,7 +174,7 @@ def _town_of_adjective(
     following = _NEXT_WORD.match(text, end)
     if following is None or not facility_nouns().fullmatch(following.group(1)):
         return ()
-    if not modifies_next(surface, following.group(1)):
+    if not modifies_next(surface, following.group(1), guessed=True):
         return ()
     towns = []
     for centre in places.raion_lookup(surface):
@@ -186,6 +186,11 @@ def _town_of_adjective(
             if c.kind == SETTLEMENT and c.population >= _ADJECTIVE_TOWN_POPULATION
         ]
     return tuple(dict.fromkeys(towns))
+
+
+def _only_small(found: list[Candidate]) -> bool:
+    """Nothing, or only villages too small to be a town a report names by its adjective."""
+    return all(c.kind == SETTLEMENT and c.population < _ADJECTIVE_TOWN_POPULATION for c in found)
 
 
 def _cue_before(text: str, start: int) -> bool:
@@ -314,10 +319,10 @@ def _candidates(
     country = places.country_by_key(key)
     if country is not None:
         found.append(places.country_candidate(country))
-    if not found and hint is None and is_cyrillic(surface):
+    if hint is None and not admin1 and is_cyrillic(surface) and _only_small(found):
         town = _town_of_adjective(surface, places, text, end)
-        if town:
-            return town, "city"  # "по Маріупольському драмтеатру": the theatre in Mariupol
+        if town:  # "по Маріупольському драмтеатру": the theatre in Mariupol; "Лисичанська
+            return town, "city"  # гімназія" is Lysychansk's, not the hamlet "Лисичанський"
     if not found and region_word and is_raion_adjective(surface):
         # A raion gone from today's codifier ("Popasnyansky district", "Amvrosievsky region",
         # both merged in 2020) still names its centre town: an anchor for the places in it.
