@@ -26,13 +26,14 @@ from khronika.taxonomy import SUB_EVENT_TYPES
 THRESHOLD = 0.5
 BASE = 0.35
 
-Anchor = Literal["own-place", "own-region", "report-place", "country", "none"]
+Anchor = Literal["own-place", "own-region", "anaphor", "report-place", "country", "none"]
 
 # (weight, reason) for each kind of evidence: the reasons are what `show` and `--candidates`
 # print, so they say in words what was seen.
 _ANCHOR = {
     "own-place": (0.25, "names the place where it happened"),
     "own-region": (0.1, "names only a region"),
+    "anaphor": (0.25, "names its place by referring back to it ('the city')"),
     "report-place": (0.0, "takes the report's place, names none of its own"),
     "country": (-0.05, "names only a country it happened in"),
     "none": (-0.15, "no place at all"),
@@ -41,8 +42,9 @@ _ANCHOR = {
 _PROTEST = frozenset(
     t.sub_event_type for t in SUB_EVENT_TYPES if t.event_type in ("Protests", "Riots")
 )
-# A protest's demands and gestures ("demanded", "in a show of support") are the protest itself.
-_PROTEST_MOODS = frozenset({"demand", "figurative"})
+# A protest's demands and gestures ("demanded", "in a show of support") are the protest itself,
+# and a protest held every day is a protest (ACLED codes each day of a recurring one).
+_PROTEST_MOODS = frozenset({"demand", "figurative", "habitual"})
 # Agreements (a prisoner exchange, a truce) are made between states: no place is expected.
 _NATIONAL = frozenset({"Agreement"})
 _NATIONAL_STEP = (0.0, "an agreement between the sides, no place expected")
@@ -67,6 +69,7 @@ _MOOD = {
     "unreal": (-0.35, "wanted, planned, supplied or possible, not done"),
     "demand": (-0.35, "asked, called or demanded, not done"),
     "aggregate": (-0.35, "a war-wide total, the war as a whole or its history"),
+    "habitual": (-0.35, "what happens every day: a tally, not one event"),
     "figurative": (-0.45, "a figurative use of the trigger"),
 }
 
@@ -155,7 +158,7 @@ def score(text: str, signals: Signals, pack: LanguagePack) -> Confidence:
             )
         if holds:
             add(step)
-            if kind == "aggregate" and value >= THRESHOLD:
+            if kind in ("aggregate", "habitual") and value >= THRESHOLD:
                 add((THRESHOLD - 0.05 - value, "a total over time is not one event"))
     return Confidence(round(min(1.0, max(0.0, value)), 2), tuple(reasons))
 

@@ -398,13 +398,19 @@ class MentionFields:
 
 def _anchor(place: Place | None, frame: Frame, text: str, pack: LanguagePack) -> Anchor:
     """What anchors a mention in space: a place named in its own sentences (a settlement, or
-    only a region), the report's place, a country it happened in, or nothing."""
+    only a region), a settlement named before that its sentences refer back to ("the city"),
+    the report's place, a country it happened in, or nothing."""
     if place is None:
         in_country = any(_in_country(text, span, pack) for f in frame.facts for span in f.places)
         return "country" if in_country else "none"
     at = place.evidence.start if place.evidence is not None else -1
     if not any(f.sentence.start <= at < f.sentence.end for f in frame.facts):
-        return "report-place"
+        settlement = place.place_kind in ("settlement", "city_district")
+        anaphor = pack.confidence["place_anaphor"]
+        refers_back = any(
+            anaphor.search(text, f.sentence.start, f.sentence.end) for f in frame.facts
+        )
+        return "anaphor" if settlement and refers_back else "report-place"
     return "own-place" if place.place_kind in ("settlement", "city_district") else "own-region"
 
 
