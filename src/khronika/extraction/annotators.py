@@ -346,9 +346,12 @@ def _background_cue(
     and over one told of the war itself ("Вторгнення Росії в Україну триває четвертий
     тиждень, але Маріуполь ... під бомбардуваннями"): the war goes on, the news is the rest."""
     s, e = sentence.start, sentence.end
+    cues = list(pack.background_cue.finditer(text, s, e))
+    if not cues:
+        return None  # most sentences: the clauses and the war need not be looked for
     clauses = [(m.start(), m.end()) for m in pack.grammar.relative_clause.finditer(text, s, e)]
     wars = [m.end() for m in pack.negated_event.finditer(text, s, e)]
-    for cue in pack.background_cue.finditer(text, s, e):
+    for cue in cues:
         if any(_tells_of(text, end, cue.start(), pack) for end in wars):
             continue
         clause = next((c for c in clauses if c[0] <= cue.start() < c[1]), None)

@@ -225,6 +225,8 @@ def single_persons(
     view: SentenceView, taken: set[tuple[int, int]], earlier: bool
 ) -> list[RawFigure]:
     """ "a man was killed", "killing a 71-year-old woman", "a woman and her son were hurt"."""
+    if not view.keyword_at:
+        return []  # a person is counted only beside a death or injury word
     matches = sorted(
         (m.start(), -m.end(), m.end(), bool(lex.extra.get("pronoun")))
         for lex in view.pack.single_persons

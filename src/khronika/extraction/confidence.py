@@ -14,12 +14,13 @@ the Warline dev split (``khronika eval gold`` prints the reliability table it wa
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
 
-from khronika.lang import LanguagePack
+from khronika.lang import LanguagePack, confidence_gates, could_match
 from khronika.lang.morphology import WITH_DICTIONARY, likeliest_noun
 from khronika.taxonomy import SUB_EVENT_TYPES
 
@@ -90,6 +91,9 @@ class Signals:
     sub_event_type: str = ""
     previous_sentence: tuple[int, int] | None = None  # before the chosen one: its frame
     largest_count: int = 0  # the most weapons or victims the mention counts
+    # each sentence's gate literals, by (start, end): a cue none of whose literals is there
+    # is not searched for (lang.could_match)
+    present: Mapping[tuple[int, int], AbstractSet[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -118,10 +122,11 @@ def score(text: str, signals: Signals, pack: LanguagePack) -> Confidence:
         add(_ANCHOR[signals.anchor])
     add(_SPECIFIC if signals.specific else _GENERIC)
     cues = pack.confidence
+    seen = _gated_finder(pack, signals)
     sentences = signals.trigger_sentences
     words = [text[start:end] for start, end in signals.trigger_spans]  # as matched
     past = any(_past_tense(word, cues["past_trigger"], pack.code) for word in words)
-    if past or any(_found(cues["happened"], text, s, e) for s, e in sentences):
+    if past or any(seen(cues["happened"], text, s, e) for s, e in sentences):
         add(_HAPPENED)
     elif not signals.victims:
         add(_NO_HAPPENED)
@@ -138,23 +143,23 @@ def score(text: str, signals: Signals, pack: LanguagePack) -> Confidence:
     if _one_death_only(signals, words, pack) and cues["biography"].search(text):
         add(_OBITUARY)
     chosen = signals.chosen_sentence
-    if _area_wide(text, cues["area_wide"], signals):
+    if _area_wide(text, cues["area_wide"], signals, seen):
         add(_AREA_WIDE)
-    moods_in_chosen = chosen is not None and any(_found(cues[k], text, *chosen) for k in _MOOD)
+    moods_in_chosen = chosen is not None and any(seen(cues[k], text, *chosen) for k in _MOOD)
     factual = moods_in_chosen and any(  # asked only when a mood could hold through the chosen
-        _found(cues["happened"], text, s, e)
-        and not any(_found(cues[kind], text, s, e) for kind in _MOOD)
+        seen(cues["happened"], text, s, e)
+        and not any(seen(cues[kind], text, s, e) for kind in _MOOD)
         for s, e in sentences
     )
     protest = signals.sub_event_type in _PROTEST
     for kind, step in _MOOD.items():
         if kind in _PROTEST_MOODS and protest:
             continue  # what protesters demanded, or "a show of support", is what the protest did
-        found: Finder = _outside_relatives(pack, signals) if kind == "aggregate" else _found
+        found = _outside_relatives(pack, signals, seen) if kind == "aggregate" else seen
         holds = _mood_holds(text, cues[kind], signals, factual, found)
         if kind == "aggregate":
-            holds = (holds and not _superlative(text, cues, signals)) or _war_scale(
-                text, cues[kind], signals
+            holds = (holds and not _superlative(text, cues, signals, seen)) or _war_scale(
+                text, cues[kind], signals, seen
             )
         if holds:
             add(step)
@@ -189,28 +194,30 @@ def _past_tense(word: str, cue: re.Pattern[str], code: str) -> bool:
     return any(cue.fullmatch(w) and not likeliest_noun(w, code) for w in word.split())
 
 
-def _area_wide(text: str, cue: re.Pattern[str], signals: Signals) -> bool:
+def _area_wide(text: str, cue: re.Pattern[str], signals: Signals, found: Finder) -> bool:
     """Whether the sentence that typed a mention with no place of its own speaks of a whole
     area ("from the temporarily occupied territories"): with a town named, the area is only
     where the town lies."""
     chosen = signals.chosen_sentence
-    return signals.anchor not in _OWN_ANCHORS and chosen is not None and _found(cue, text, *chosen)
+    return signals.anchor not in _OWN_ANCHORS and chosen is not None and found(cue, text, *chosen)
 
 
-def _superlative(text: str, cues: dict[str, re.Pattern[str]], signals: Signals) -> bool:
+def _superlative(
+    text: str, cues: dict[str, re.Pattern[str]], signals: Signals, found: Finder
+) -> bool:
     """ "The largest exchange of prisoners since the war began": one event measured against
     the war, not the war itself."""
     chosen = signals.chosen_sentence
-    return chosen is not None and _found(cues["not_aggregate"], text, *chosen)
+    return chosen is not None and found(cues["not_aggregate"], text, *chosen)
 
 
-def _war_scale(text: str, cue: re.Pattern[str], signals: Signals) -> bool:
+def _war_scale(text: str, cue: re.Pattern[str], signals: Signals, found: Finder) -> bool:
     """A count of war scale, or a total announced by the sentence before ("Since the beginning
     of the war, ... With them, troops shelled ...")."""
     if signals.largest_count >= WAR_SCALE_COUNT:
         return True
     previous = signals.previous_sentence  # (set only beside a chosen sentence)
-    return previous is not None and not signals.dated and _found(cue, text, *previous)
+    return previous is not None and not signals.dated and found(cue, text, *previous)
 
 
 Finder = Callable[[re.Pattern[str], str, int, int], bool]
@@ -228,7 +235,7 @@ def _mood_holds(
     return chosen is not None and not factual and found(cue, text, *chosen)
 
 
-def _outside_relatives(pack: LanguagePack, signals: Signals) -> Finder:
+def _outside_relatives(pack: LanguagePack, signals: Signals, seen: Finder) -> Finder:
     """A finder that passes over a cue inside a comma-set relative clause holding none of the
     mention's triggers: in "after the fighting for the island, which went on since the start
     of the war, the troops retreated" the war's span is the fighting's, not the retreat's."""
@@ -236,6 +243,8 @@ def _outside_relatives(pack: LanguagePack, signals: Signals) -> Finder:
     triggers = signals.trigger_spans
 
     def found(cue: re.Pattern[str], text: str, start: int, end: int) -> bool:
+        if not seen(cue, text, start, end):
+            return False  # (most sentences, and the search is shared with the other moods)
         clauses = [(m.start(), m.end()) for m in relative.finditer(text, start, end)]
         for match in cue.finditer(text, start, end):
             clause = next((c for c in clauses if c[0] <= match.start() < c[1]), None)
@@ -244,6 +253,21 @@ def _outside_relatives(pack: LanguagePack, signals: Signals) -> Finder:
         return False
 
     return found
+
+
+def _gated_finder(pack: LanguagePack, signals: Signals) -> Finder:
+    """``_found``, skipping a cue none of whose gate literals the sentence holds (the sentence
+    gates are found in one scan per sentence; a cue's search is the costly part of a score)."""
+    gates = confidence_gates(pack)
+    present = signals.present
+
+    def seen(cue: re.Pattern[str], text: str, start: int, end: int) -> bool:
+        literals = present.get((start, end))
+        if literals is not None and not could_match(gates.get(cue, ()), literals):
+            return False
+        return _found(cue, text, start, end)
+
+    return seen
 
 
 @lru_cache(maxsize=8192)

@@ -56,6 +56,7 @@ class MentionFields:
         self.text = report.text
         self.facts = facts
         self._sentence_ends = [f.sentence.end for f in facts]
+        self._present = {(f.sentence.start, f.sentence.end): f.present for f in facts}
         self.frames = frames
         self.pack = pack
         packs = [pack, *(load_pack(code) for code in SUPPORTED if code != pack.code)]
@@ -170,6 +171,7 @@ class MentionFields:
             largest_count=max(
                 [f.value or 0 for f in figures] + [w.count or 0 for w in frame.weapons] + [0]
             ),
+            present=self._present,
         )
 
     def _sentence_before(self, sentence: tuple[int, int] | None) -> tuple[int, int] | None:

@@ -89,9 +89,16 @@ class LiteralFinder:
 
 
 @cache
+def confidence_gates(pack: LanguagePack) -> dict[re.Pattern[str], tuple[str, ...]]:
+    """The gate of each of a pack's ``[confidence]`` cues, by pattern."""
+    return {cue: literal_gate(cue) for cue in pack.confidence.values()}
+
+
+@cache
 def sentence_gates(pack: LanguagePack) -> LiteralFinder:
     """The finder for the gates of a pack's per-sentence patterns (triggers, actors, speakers,
-    channels, weapons, targets, statements of none), run once per sentence."""
+    channels, weapons, targets, statements of none, confidence cues), run once per
+    sentence."""
     gates = [trigger.gate for trigger in pack.triggers] + [
         lexeme.gate
         for family in (
@@ -104,6 +111,7 @@ def sentence_gates(pack: LanguagePack) -> LiteralFinder:
         )
         for lexeme in family
     ]
+    gates += list(confidence_gates(pack).values())
     return LiteralFinder(literal for gate in gates for literal in gate)
 
 
