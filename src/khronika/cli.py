@@ -8,7 +8,6 @@ extraction errors name their input instead).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -18,6 +17,7 @@ from typing import IO, Any, NoReturn, TypeVar
 from tqdm import tqdm
 
 from khronika import __version__, cli_backfill, cli_live, cli_store, export, pipeline
+from khronika.cli_output import json_text, prepare_streams, utf8_stdout
 from khronika.explain import evidence_report_ids, explain_event, pretty_extraction
 from khronika.ingest import FORMATS as INPUT_FORMATS
 from khronika.ingest import ReadOptions, read_paths
@@ -338,6 +338,7 @@ class CommandError(Exception):
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
+    prepare_streams()
     if arguments[:1] == ["eval"]:  # its options (--help too) belong to the evaluation command
         return _run_eval(arguments[1:])
     if arguments[:1] == ["gazetteer"]:  # likewise for the gazetteer's own subcommands
@@ -427,7 +428,7 @@ def _extract(args: argparse.Namespace) -> int:
             continue
         data = extraction.to_dict(candidates=args.candidates)
         if args.format == "jsonl":
-            print(json.dumps(data, ensure_ascii=False))
+            print(json_text(data))
         else:
             sys.stdout.write(pretty_extraction(data))
         sys.stdout.flush()
@@ -506,8 +507,10 @@ def _event_filter(args: argparse.Namespace) -> EventFilter:
 def _output(path: str | None, fmt: str) -> Iterator[IO[Any]]:
     """Where ``fmt`` goes: FILE, else stdout (binary formats only when it is not a terminal)."""
     binary = fmt in export.BINARY_FORMATS
+    newline = "" if fmt in export.CSV_FORMATS else None
     if path is None and not binary:
-        yield sys.stdout
+        with utf8_stdout(newline) as stdout:
+            yield stdout
         return
     if path is None:
         if sys.stdout.isatty():
@@ -515,7 +518,6 @@ def _output(path: str | None, fmt: str) -> Iterator[IO[Any]]:
         sys.stdout.flush()  # what was printed as text goes first
         yield sys.stdout.buffer
         return
-    newline = "" if fmt in export.CSV_FORMATS else None
     try:
         with (
             open(path, "wb") if binary else open(path, "w", encoding="utf-8", newline=newline)
@@ -551,7 +553,7 @@ def _show(args: argparse.Namespace) -> int:
             hint = f"; ids starting so: {', '.join(similar)}" if similar else ""
             raise CommandError(f"no event with id {args.event_id!r}{hint}")
         if args.json:
-            print(json.dumps(event, ensure_ascii=False, indent=2))
+            print(json_text(event, indent=2))
             return 0
         reports: dict[str, dict[str, Any] | None] = {}
         for report_id in evidence_report_ids(event):
@@ -660,7 +662,7 @@ def _reports(args: argparse.Namespace) -> int:
     for item in stored:
         report = item.report
         if args.format == "jsonl":
-            print(json.dumps(_report_line(item), ensure_ascii=False))
+            print(json_text(_report_line(item)))
             continue
         line = "  ".join(
             [report.id, item.status.ljust(7), report.origin or "-", report.title or "(no title)"]

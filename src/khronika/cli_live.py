@@ -5,7 +5,6 @@ watching itself is ``khronika.watch``."""
 from __future__ import annotations
 
 import argparse
-import json
 import signal
 import sys
 import threading
@@ -13,6 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from types import FrameType
 
+from khronika.cli_output import json_text
 from khronika.store import SourceState, Store, default_db_path
 from khronika.watch.config import ConfigError, load_config
 from khronika.watch.runner import Watcher
@@ -85,7 +85,7 @@ def _sources(args: argparse.Namespace) -> int:
         states = store.source_states()
     if args.format == "jsonl":
         for state in states:
-            print(json.dumps(state.to_dict(), ensure_ascii=False))
+            print(json_text(state.to_dict()))
         return 0
     for state in states:
         print(_row(state))
