@@ -191,9 +191,12 @@ def test_ingest_stores_skips_and_retries(
         f"{inputs / 'broken.txt'}: extraction failed: RuntimeError: tokenizer gave up"
     ]
 
+    # Read again unchanged, the failed report is not retried, and the run says it still failed.
     assert main(["ingest", "--db", path, str(inputs)]) == 0
     assert capsys.readouterr().err.splitlines() == [
-        "3 reports read: 0 new, 3 unchanged, 0 failed; 0 mentions stored and linked"
+        "3 reports read: 0 new, 3 unchanged, 0 failed; 0 mentions stored and linked",
+        f"{inputs / 'broken.txt'}: extraction failed: RuntimeError: tokenizer gave up (before; "
+        "unchanged since: `khronika ingest --retry-failed` tries it again)",
     ]
 
     assert main(["reports", "--db", path, "--failed"]) == 0

@@ -83,6 +83,15 @@ def unfinished_error(report: Report) -> str:
     )
 
 
+def still_failed_error(store: Store, report: Report) -> str:
+    """Why an unchanged report read again is not extracted again: it failed before, and a
+    retry is asked for, not made by every ingest of the same file."""
+    stored = store.get_report(report.id)
+    before = stored.error if stored is not None and stored.error else None
+    before = before or f"{report.origin or report.id}: extraction failed"
+    return f"{before} (before; unchanged since: `khronika ingest --retry-failed` tries it again)"
+
+
 def extraction_error(report: Report, error: BaseException) -> str:
     """The one-line message for an extraction that raised, naming the report's origin."""
     return f"{report.origin or report.id}: extraction failed: {type(error).__name__}: {error}"
@@ -173,7 +182,10 @@ def ingest_one(
     ``--retry-failed``, not re-run by every later ingest."""
     added = store.store_report(report)
     if added == "unchanged":
-        if store.report_status(report.id) != "pending":
+        status = store.report_status(report.id)
+        if status == "failed":
+            return "unchanged", 0, still_failed_error(store, report)
+        if status != "pending":
             return "unchanged", 0, None
         store.mark_failed(report.id, unfinished_error(report))
         if commit is not None:
