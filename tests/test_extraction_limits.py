@@ -13,11 +13,17 @@ import pytest
 
 from khronika import pipeline
 from khronika.extraction import mentions
-from khronika.extraction.budget import ExtractionTimeout, check_budget, time_budget
+from khronika.extraction.budget import (
+    BUDGET_ENV,
+    ExtractionTimeout,
+    check_budget,
+    extraction_budget,
+    time_budget,
+)
 from khronika.extraction.casualty_view import SentenceView, Spans
 from khronika.extraction.numbers import find_numbers
 from khronika.extraction.sentences import MAX_SENTENCE, split_sentences
-from khronika.ingest_run import BUDGET_ENV, extraction_budget, ingest
+from khronika.ingest_run import ingest
 from khronika.lang import load_pack
 from khronika.records import Report
 from khronika.store import Store
@@ -173,3 +179,25 @@ def test_keyword_and_qualifier_lookups_agree_with_a_scan() -> None:
                 "at least",
                 "no fewer than",
             }
+
+
+def test_extract_and_a_backfill_worker_keep_the_budget_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``khronika extract`` and a backfill's worker fail a report over budget and go on, as
+    ingest does: one hostile report never holds up the rest."""
+    from khronika.backfill.work import _row
+    from khronika.cli import main
+
+    monkeypatch.setenv(BUDGET_ENV, "1")
+    big, small = tmp_path / "big.txt", tmp_path / "small.txt"
+    big.write_text(RUN_ON * 20_000, encoding="utf-8")
+    small.write_text("A drone strike on Kherson killed two civilians on Monday.", encoding="utf-8")
+    assert main(["extract", "--lang", "en", str(big), str(small)]) == 1
+    out, err = capsys.readouterr()
+    assert f"{big}: extraction failed: ExtractionTimeout: " in err
+    assert len(out.splitlines()) == 1 and "Kherson" in out  # the small one is printed
+
+    report = Report(id="big", text=RUN_ON * 20_000, language="en", origin="big.txt")
+    row = _row(0, {"report": {**report.to_dict(), "text": report.text}})
+    assert row["error_type"] == "ExtractionTimeout" and row["mentions"] == 0

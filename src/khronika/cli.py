@@ -19,6 +19,7 @@ from khronika import __version__, cli_backfill, cli_live, cli_record, cli_store,
 from khronika.cli_errors import CommandError, UsageError
 from khronika.cli_output import json_text, prepare_streams
 from khronika.explain import pretty_extraction
+from khronika.extraction.budget import extraction_budget, time_budget
 from khronika.ingest import FORMATS as INPUT_FORMATS
 from khronika.ingest import ReadOptions, read_paths
 from khronika.ingest.parse import parse_published
@@ -309,7 +310,8 @@ def _extract(args: argparse.Namespace) -> int:
         for warning in item.warnings:
             print(f"{item.origin or item.id}: warning: {warning}", file=sys.stderr)
         try:
-            extraction = pipeline.extract_report(item)
+            with time_budget(extraction_budget()):
+                extraction = pipeline.extract_report(item)
         except Exception as err:
             print(extraction_error(item, err), file=sys.stderr)
             status = 1

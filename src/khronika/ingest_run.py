@@ -16,7 +16,6 @@ that takes longer is kept as failed with that error and the run goes on.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Iterable
 from contextlib import ExitStack
@@ -25,7 +24,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Literal
 
 from khronika import pipeline
-from khronika.extraction.budget import time_budget
+from khronika.extraction.budget import extraction_budget, time_budget
 from khronika.linking import Linker
 from khronika.records import Extraction, Report
 from khronika.store import Store
@@ -38,8 +37,6 @@ Outcome = Literal["new", "revised", "unchanged", "failed"]
 
 BATCH_REPORTS = 200
 BATCH_SECONDS = 2.0
-EXTRACTION_BUDGET = 60.0  # seconds for one report; the longest real ones take about one
-BUDGET_ENV = "KHRONIKA_EXTRACTION_BUDGET"
 
 
 @dataclass
@@ -95,21 +92,6 @@ def still_failed_error(store: Store, report: Report) -> str:
 def extraction_error(report: Report, error: BaseException) -> str:
     """The one-line message for an extraction that raised, naming the report's origin."""
     return f"{report.origin or report.id}: extraction failed: {type(error).__name__}: {error}"
-
-
-def extraction_budget() -> float | None:
-    """Seconds one report's extraction may take: ``KHRONIKA_EXTRACTION_BUDGET`` if set (0 for
-    no limit), else ``EXTRACTION_BUDGET``."""
-    configured = os.environ.get(BUDGET_ENV, "").strip()
-    if not configured:
-        return EXTRACTION_BUDGET
-    try:
-        seconds = float(configured)
-    except ValueError:
-        raise ValueError(f"{BUDGET_ENV} must be a number of seconds, not {configured!r}") from None
-    if seconds < 0 or seconds != seconds:
-        raise ValueError(f"{BUDGET_ENV} must be a number of seconds, not {configured!r}")
-    return seconds or None
 
 
 def extract_and_save(

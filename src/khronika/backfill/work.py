@@ -16,6 +16,7 @@ from typing import Any
 
 from khronika import pipeline
 from khronika.backfill.shards import SCHEMA, ShardOutcome, encode
+from khronika.extraction.budget import extraction_budget, time_budget
 from khronika.lang import load_pack
 from khronika.language import detect_language
 from khronika.places import Gazetteer
@@ -75,7 +76,8 @@ def _row(ordinal: int, item: dict[str, Any]) -> dict[str, Any]:
     row["report"] = json.dumps(item["report"], ensure_ascii=False)
     report = Report.from_dict(item["report"])
     try:
-        extraction = pipeline.extract_report(report)
+        with time_budget(extraction_budget()):  # as ingest: a hostile report fails, not hangs
+            extraction = pipeline.extract_report(report)
     except Exception as error:  # kept as the report's error, as ingest keeps it
         row.update(error_type=type(error).__name__, error=str(error))
         return row

@@ -10,6 +10,7 @@ raises, so extraction without a budget is unchanged.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -18,6 +19,9 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 T = TypeVar("T")
+
+EXTRACTION_BUDGET = 60.0  # seconds for one report; the longest real ones take about one
+BUDGET_ENV = "KHRONIKA_EXTRACTION_BUDGET"
 
 
 @dataclass
@@ -64,3 +68,18 @@ def budgeted(items: Iterable[T]) -> Iterator[T]:
     for item in items:
         check_budget()
         yield item
+
+
+def extraction_budget() -> float | None:
+    """Seconds one report's extraction may take: ``KHRONIKA_EXTRACTION_BUDGET`` if set (0 for
+    no limit), else ``EXTRACTION_BUDGET``."""
+    configured = os.environ.get(BUDGET_ENV, "").strip()
+    if not configured:
+        return EXTRACTION_BUDGET
+    try:
+        seconds = float(configured)
+    except ValueError:
+        raise ValueError(f"{BUDGET_ENV} must be a number of seconds, not {configured!r}") from None
+    if seconds < 0 or seconds != seconds:
+        raise ValueError(f"{BUDGET_ENV} must be a number of seconds, not {configured!r}")
+    return seconds or None
