@@ -6,14 +6,20 @@ socket, so no client library tidies the path first)."""
 from __future__ import annotations
 
 import json
+import os
 import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from conftest import served
+import httpx
+
+from conftest import free_port, served
 from khronika.serving import app as app_module
 from khronika.serving import limits, reports
 from khronika.serving.limits import WriteLimit
@@ -223,3 +229,45 @@ def test_cli_serve_sets_the_write_limit(
     assert "more than 1 writes a minute" in second.json()["error"]["message"]
     assert main([*argv, "--writes-per-minute", "0"]) == 2
     assert "argument --writes-per-minute: must be at least 1" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("trust", "statuses"), [([], [200, 429]), (["127.0.0.1"], [200, 200])])
+def test_a_client_cannot_claim_another_address_unless_its_proxy_is_trusted(
+    empty_db: Path, tmp_path: Path, trust: list[str], statuses: list[int]
+) -> None:
+    """``khronika serve`` itself (uvicorn as the command runs it): without --trust-proxy a
+    made-up X-Forwarded-For does not earn a fresh write limit; with it, the proxy's header
+    names the client."""
+    token_file = tmp_path / "token"
+    token_file.write_text(TOKEN)
+    token_file.chmod(0o600)
+    port = free_port()
+    argv = ["serve", "--db", str(empty_db), "--token-file", str(token_file)]
+    argv += ["--port", str(port), "--writes-per-minute", "1"]
+    for address in trust:
+        argv += ["--trust-proxy", address]
+    command = [sys.executable, "-c", "from khronika.cli import main; raise SystemExit(main())"]
+    server = subprocess.Popen([*command, *argv], env=os.environ.copy(), stderr=subprocess.PIPE)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"{base}/api/health", timeout=1)
+                break
+            except httpx.TransportError:
+                assert server.poll() is None and time.monotonic() < deadline, "no server"
+                time.sleep(0.1)
+        answers = [
+            httpx.post(
+                f"{base}/api/reports",
+                content=EMPTY_BODY,
+                headers={**AUTH, "X-Forwarded-For": address},
+                timeout=10,
+            ).status_code
+            for address in ("203.0.113.1", "203.0.113.2")
+        ]
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    assert answers == statuses

@@ -199,7 +199,15 @@ def build_parser() -> Parser:
         type=_integer(1),
         default=60,
         help="POSTs one client address may make a minute, then 429 (default: %(default)s; "
-        "behind a proxy every client has the proxy's address)",
+        "behind a proxy every client has the proxy's address, unless --trust-proxy names it)",
+    )
+    serve.add_argument(
+        "--trust-proxy",
+        metavar="ADDR",
+        action="append",
+        default=[],
+        help="a reverse proxy's address whose X-Forwarded-For names the client; repeatable "
+        "(default: none, so no client can claim another address)",
     )
     serve.set_defaults(handler=_serve)
 
@@ -423,8 +431,16 @@ def _serve(args: argparse.Namespace) -> int:
     mode = "accepting reports" if token else "read-only"
     print(f"khronika: serving on http://{args.host}:{args.port}/ ({mode})", file=sys.stderr)
     # Open live streams (/api/stream) never end by themselves: a stop waits 3 s for them.
+    # uvicorn trusts X-Forwarded-For from 127.0.0.1 unless told otherwise: a local client
+    # could then take a fresh rate limit per made-up address.
     uvicorn.run(
-        app, host=args.host, port=args.port, log_level="warning", timeout_graceful_shutdown=3
+        app,
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        timeout_graceful_shutdown=3,
+        proxy_headers=bool(args.trust_proxy),
+        forwarded_allow_ips=",".join(args.trust_proxy) or None,
     )
     return 0
 
