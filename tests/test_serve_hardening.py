@@ -14,10 +14,9 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
-
-import httpx
 
 from conftest import free_port, served
 from khronika.serving import app as app_module
