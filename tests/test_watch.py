@@ -7,16 +7,19 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from khronika.cli import main
+from khronika.ingest_run import extract_pending as real_extract_pending
 from khronika.places import Gazetteer
-from khronika.store import EventFilter, Store
+from khronika.store import EventFilter, Store, StoreBusy
 from khronika.watch import poll as poll_module
 from khronika.watch import runner as runner_module
 from khronika.watch.config import ConfigError, load_config
@@ -335,3 +338,63 @@ def test_a_single_page_source_is_one_report_and_a_changed_page_a_revision(
     with Store(db) as store:
         [stored] = store.reports()
     assert stored.report.id == f"page:{site.url('/live/kharkiv')}" and stored.revision == 2
+
+
+def busy_then(times: int) -> tuple[list[int], Callable[..., Any]]:
+    """``extract_pending`` that finds the store busy ``times`` times, then runs."""
+    calls: list[int] = []
+
+    def extract_pending(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) <= times:
+            raise StoreBusy("k.db: locked by another writer past the retries")
+        return real_extract_pending(*args, **kwargs)
+
+    return calls, extract_pending
+
+
+def test_a_busy_store_makes_extraction_wait_not_the_watch_stop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(poll_module, "SETTLE_SECONDS", 0.0)
+    monkeypatch.setattr(runner_module, "BUSY_WAIT", 0.05)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "one.txt").write_text(f"date 2026-12-02\n{STRIKES[0]}", encoding="utf-8")
+    config = write_config(tmp_path, 'id = "inbox"\nkind = "folder"\npath = "inbox"\ninterval = 60')
+    db = tmp_path / "k.db"
+
+    # --once: the report is stored and left pending; the run ends and says why.
+    _, fake = busy_then(times=1)
+    monkeypatch.setattr(runner_module, "extract_pending", fake)
+    summary = run_once(config, db)
+    assert (summary.new, summary.mentions) == (1, 0)
+    assert any("the store is busy" in e and "left pending" in e for e in summary.errors)
+    with Store(db) as store:
+        assert [r.status for r in store.reports()] == ["pending"]
+
+    # Running on: two busy slices (waits of 0.05 s, then 0.1 s), then the report is extracted.
+    calls, fake = busy_then(times=2)
+    monkeypatch.setattr(runner_module, "extract_pending", fake)
+    lines: list[str] = []
+    stop = threading.Event()
+    summaries: list[WatchSummary] = []
+
+    def watch() -> None:  # the store is opened in the thread that uses it, as `khronika watch`
+        with Store(db) as store:
+            watcher = Watcher(load_config(config), store, log=lines.append)
+            summaries.append(watcher.summary)
+            watcher.run(stop=stop)
+
+    thread = threading.Thread(target=watch)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not (summaries and summaries[0].mentions) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    stop.set()
+    thread.join(timeout=10)
+    assert not thread.is_alive() and summaries[0].mentions > 0, lines
+    with Store(db) as store:
+        assert [r.status for r in store.reports()] == ["done"]
+    waits = [line.rsplit("again in ", 1)[1] for line in lines if "the store is busy" in line]
+    assert waits == ["0.05 s", "0.1 s"] and len(calls) >= 3

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
@@ -29,6 +30,10 @@ IDLE_SECONDS = 0.5  # the longest the loop sleeps before looking at the clock ag
 # between: a backlog never holds up storing what was fetched, which a feed's window may drop.
 EXTRACT_SLICE = 0.5
 KEEP_ERRORS = 1000
+# A store another writer holds past the lock retries: extraction waits this long, doubling
+# each time it is still busy, up to the longest wait.
+BUSY_WAIT = 1.0
+BUSY_WAIT_LONGEST = 60.0
 
 
 @dataclass
@@ -87,6 +92,8 @@ class Watcher:
         self.sources = {source.id: source for source in config.sources}
         self.states = {source.id: self._state_of(source) for source in config.sources}
         self.summary = WatchSummary()
+        self._busy_waits = 0  # extraction slices in a row the store was too busy for
+        self._extract_after = 0.0  # time.monotonic() before which extraction waits
 
     def _state_of(self, source: SourceConfig) -> SourceState:
         """The stored state, unless the config now names another kind or location: then a
@@ -135,12 +142,13 @@ class Watcher:
                     break
                 # Polls under way are waited for (and kept) before extraction, which stops for
                 # the next one that finishes.
-                idle = 0 if backlog and not inflight else IDLE_SECONDS
+                may_extract = time.monotonic() >= self._extract_after
+                idle = 0 if backlog and may_extract and not inflight else IDLE_SECONDS
                 done, _ = wait(inflight, timeout=idle, return_when=FIRST_COMPLETED)
                 for future in done:
                     self._keep(inflight.pop(future), future)
-                if done or backlog:
-                    backlog = self._extract(lambda: any(f.done() for f in inflight))
+                if (done or backlog) and time.monotonic() >= self._extract_after:
+                    backlog = self._extract(lambda: any(f.done() for f in inflight), once)
         finally:
             pool.shutdown(wait=False, cancel_futures=True)  # uncommitted polls are redone
             fetcher.close()
@@ -233,9 +241,23 @@ class Watcher:
         elif counts["new"] or counts["revised"]:
             self.log(f"{sid}: {counts['new']} new, {counts['revised']} revised")
 
-    def _extract(self, enough: Callable[[], bool]) -> bool:
-        """Step 2: extract and link pending reports for one slice; whether any are left."""
-        done, left = extract_pending(self.store, self.extractor, EXTRACT_SLICE, enough)
+    def _extract(self, enough: Callable[[], bool], once: bool = False) -> bool:
+        """Step 2: extract and link pending reports for one slice; whether any are left. A
+        store too busy to write (another writer past the lock retries) makes extraction wait,
+        longer each time, while polling goes on; a run ``once`` leaves the rest pending for the
+        next run."""
+        try:
+            done, left = extract_pending(self.store, self.extractor, EXTRACT_SLICE, enough)
+        except transient_errors() as busy:
+            self._busy_waits += 1
+            wait_s = min(BUSY_WAIT_LONGEST, BUSY_WAIT * 2 ** (self._busy_waits - 1))
+            self._extract_after = time.monotonic() + wait_s
+            then = "left pending for the next run" if once else f"tried again in {wait_s:g} s"
+            message = f"extraction: the store is busy ({busy}); {then}"
+            self.summary.note(message)
+            self.log(message)
+            return not once
+        self._busy_waits = 0
         self.summary.mentions += done.events
         self.summary.extraction_failed += done.failed
         for error in done.errors:
