@@ -48,6 +48,7 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/web_page.py
 	$(BIN)/python benchmarks/watch_crash.py
 	$(BIN)/python benchmarks/watch_latency.py
+	$(BIN)/python benchmarks/watch_idle.py
 
 # A short coverage-guided fuzz run of the readers and the extraction (not part of `make test`):
 # FUZZ_SECONDS of atheris; the hypothesis properties with many examples run after it.

@@ -144,7 +144,11 @@ class Watcher:
                 # the next one that finishes.
                 may_extract = time.monotonic() >= self._extract_after
                 idle = 0 if backlog and may_extract and not inflight else IDLE_SECONDS
-                done, _ = wait(inflight, timeout=idle, return_when=FIRST_COMPLETED)
+                if inflight:
+                    done, _ = wait(inflight, timeout=idle, return_when=FIRST_COMPLETED)
+                else:  # wait() on no futures returns at once: the loop would spin a core
+                    done = set()
+                    stop.wait(idle)
                 for future in done:
                     self._keep(inflight.pop(future), future)
                 if (done or backlog) and time.monotonic() >= self._extract_after:
