@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import subprocess
 import sys
@@ -623,3 +624,29 @@ def test_real_files_read(name: str, scorer: Any) -> None:
     result = scorer(path, nothing, sample=40, seed=3)
     assert result.rows == 40
     assert result.fields["event_found"].scored == 40
+
+
+@pytest.mark.parametrize("fmt", ["acled", "ucdp"])
+def test_khronika_scores_its_own_export(
+    fmt: str, built: Path, tmp_path: Path, gaz: Gazetteer
+) -> None:
+    """The examples' events exported as ACLED or UCDP read back as gold: a row with no text
+    (a UCDP row of a report without a title) is skipped and counted, one with no death count
+    is not scored on deaths, and the rest come back as extracted."""
+    from khronika.cli import main as cli_main
+
+    exported = tmp_path / f"own.{fmt}.csv"
+    assert cli_main(["events", "--db", str(built), "--format", fmt, "--output", str(exported)]) == 0
+    with exported.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    text = "notes" if fmt == "acled" else "source_headline"
+    count = "fatalities" if fmt == "acled" else "best"
+    with_text = [row for row in rows if row[text].strip()]
+    assert 0 < len(with_text) <= len(rows)
+    result = (score_acled if fmt == "acled" else score_ucdp)(exported)
+    assert result.rows == len(with_text)
+    skipped = [n for n in result.notes if "skipped, no text" in n]
+    assert len(skipped) == (len(rows) > len(with_text))
+    assert result.fields["event_found"].share >= 0.8
+    if fmt == "ucdp":
+        assert result.fields["fatalities"].scored == sum(1 for r in with_text if r[count])

@@ -26,11 +26,13 @@ from khronika.evaluate.normalize import admin1_key
 from khronika.evaluate.readers import (
     EvalInputError,
     GoldRow,
+    NoReportText,
     parse_gold_date,
     parse_gold_float,
     parse_gold_int,
     read_gold_csv,
     select_rows,
+    skipped_note,
 )
 from khronika.evaluate.result import (
     NO_EVENT,
@@ -194,7 +196,7 @@ def parse_acled_row(row: GoldRow) -> AcledGold:
         raise EvalInputError(f"{where}: neither event_id_cnty nor id is given")
     notes = row.get("notes")
     if not notes:
-        raise EvalInputError(f"{where}: notes is empty, there is no report to extract")
+        raise NoReportText(f"{where}: notes is empty, there is no report to extract")
     precision = row.get("geo_precision")
     return AcledGold(
         row_id=f"acled:{key}",
@@ -231,8 +233,13 @@ def score_acled(
     result = EvalResult(dataset="acled", source=str(table.path), rows=0, fields=fields)
     if table.fallback_lines:
         result.notes.append(f"{table.fallback_lines} line(s) were not UTF-8, read as cp1252")
+    skipped: list[str] = []
     for done, index in enumerate(indices, start=1):
-        gold = parse_acled_row(table.rows[index])
+        try:
+            gold = parse_acled_row(table.rows[index])
+        except NoReportText as empty:
+            skipped.append(str(empty))
+            continue
         report = Report(
             id=gold.row_id,
             text=gold.notes,
@@ -247,6 +254,8 @@ def score_acled(
         result.rows += 1
         if progress:
             progress(done, len(indices))
+    if skipped:
+        result.notes.append(skipped_note(skipped))
     return result
 
 

@@ -21,6 +21,17 @@ class EvalInputError(ValueError):
     """A gold file or one of its rows cannot be read; the message names file and row."""
 
 
+class NoReportText(EvalInputError):
+    """A gold row with no text to extract (ACLED notes or UCDP headlines empty): it cannot be
+    scored, so it is skipped and counted, not a reason to stop (Khronika's own UCDP export
+    has no headline for a report without a title)."""
+
+
+def skipped_note(skipped: list[str]) -> str:
+    """The result's note for the rows ``NoReportText`` skipped (their messages)."""
+    return f"{len(skipped)} row(s) skipped, no text to extract; first: {skipped[0]}"
+
+
 @dataclass(frozen=True)
 class GoldRow:
     """One raw CSV record and where it starts in its file."""

@@ -30,12 +30,14 @@ from khronika.evaluate.normalize import admin1_loose_match
 from khronika.evaluate.readers import (
     EvalInputError,
     GoldRow,
+    NoReportText,
     datetime_at_midnight,
     parse_gold_date,
     parse_gold_float,
     parse_gold_int,
     read_gold_csv,
     select_rows,
+    skipped_note,
 )
 from khronika.evaluate.result import (
     NO_EVENT,
@@ -123,13 +125,18 @@ class UcdpGold:
     where_prec: int
     latitude: float | None
     longitude: float | None
-    best: int
-    low: int
-    high: int
+    best: int | None  # None: no count (UCDP always has one; Khronika's own export may not)
+    low: int | None
+    high: int | None
 
-    def deaths_range(self) -> tuple[int, int]:
-        """[low, high], or [best, best] when high is 0 (README rule)."""
-        return (self.best, self.best) if self.high == 0 else (self.low, self.high)
+    def deaths_range(self) -> tuple[int, int] | None:
+        """[low, high], or [best, best] when high is 0 or missing (README rule); None when
+        no count is given."""
+        if self.best is None:
+            return None
+        if not self.high or self.low is None:
+            return (self.best, self.best)
+        return (self.low, self.high)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -185,6 +192,11 @@ def split_headlines(row: GoldRow) -> list[Headline]:
     ]
 
 
+def _count(value: str, where: str, column: str) -> int | None:
+    """A death count; empty means none given (Khronika's export of an event with no toll)."""
+    return parse_gold_int(value, where, column) if value.strip() else None
+
+
 def parse_ucdp_row(row: GoldRow) -> UcdpGold:
     """One UCDP record as typed gold; date_start/date_end are month first."""
     where = row.where()
@@ -193,7 +205,7 @@ def parse_ucdp_row(row: GoldRow) -> UcdpGold:
         raise EvalInputError(f"{where}: id is empty")
     headlines = [headline for headline in split_headlines(row) if headline.text]
     if not headlines:
-        raise EvalInputError(f"{where}: source_headline is empty, there is no report")
+        raise NoReportText(f"{where}: source_headline is empty, there is no report")
     return UcdpGold(
         row_id=f"ucdp:{key}",
         where=where,
@@ -207,9 +219,9 @@ def parse_ucdp_row(row: GoldRow) -> UcdpGold:
         where_prec=parse_gold_int(row.get("where_prec"), where, "where_prec"),
         latitude=parse_gold_float(row.get("latitude"), where, "latitude"),
         longitude=parse_gold_float(row.get("longitude"), where, "longitude"),
-        best=parse_gold_int(row.get("best"), where, "best"),
-        low=parse_gold_int(row.get("low"), where, "low"),
-        high=parse_gold_int(row.get("high"), where, "high"),
+        best=_count(row.get("best"), where, "best"),
+        low=_count(row.get("low"), where, "low"),
+        high=_count(row.get("high"), where, "high"),
     )
 
 
@@ -231,14 +243,21 @@ def score_ucdp(
     result = EvalResult(dataset="ucdp", source=str(table.path), rows=0, fields=fields)
     if table.fallback_lines:
         result.notes.append(f"{table.fallback_lines} line(s) were not UTF-8, read as cp1252")
+    skipped: list[str] = []
     for done, index in enumerate(indices, start=1):
-        gold = parse_ucdp_row(table.rows[index])
+        try:
+            gold = parse_ucdp_row(table.rows[index])
+        except NoReportText as empty:
+            skipped.append(str(empty))
+            continue
         main, mentioned = _main_event(gold, extractor)
         _score_row(gold, main, result)
         result.fields["mention_found"].add(main is not None or mentioned)
         result.rows += 1
         if progress:
             progress(done, len(indices))
+    if skipped:
+        result.notes.append(skipped_note(skipped))
     return result
 
 
@@ -316,10 +335,12 @@ def _score_row(gold: UcdpGold, main: EventDict | None, result: EvalResult) -> No
                 and haversine_km(place.latitude, place.longitude, gold.latitude, gold.longitude)
                 <= 25
             )
-    low, high = gold.deaths_range()
-    best = casualty_best(main, "fatalities") if main is not None else None
-    checks["fatalities"] = best is not None and low <= best <= high
-    checks["fatalities_null_as_0"] = main is not None and low <= (best or 0) <= high
+    deaths = gold.deaths_range()
+    if deaths is not None:  # a row with no count is not scored on it
+        low, high = deaths
+        best = casualty_best(main, "fatalities") if main is not None else None
+        checks["fatalities"] = best is not None and low <= best <= high
+        checks["fatalities_null_as_0"] = main is not None and low <= (best or 0) <= high
     for name, is_right in checks.items():
         result.fields[name].add(is_right)
     wrong = [name for name, is_right in checks.items() if not is_right and name not in _EXTRA_VIEWS]
