@@ -374,3 +374,47 @@ def test_the_city_refers_back_to_the_city_named_before(
         assert any(reason in r for r in event.confidence_reasons), event.confidence_reasons
     (referred,) = extraction_of(referring, gaz, language)[0]
     assert referred.confidence >= 0.5
+
+
+@pytest.mark.parametrize(
+    ("language", "filming", "striking"),
+    [
+        (
+            "en",
+            "Footage taken from a drone shows troops moving through Husarivka on Sunday.",
+            "Russian troops attacked Husarivka with a drone on Sunday, wounding two people.",
+        ),
+        (
+            "uk",
+            "Відео з дрона показує, як окупанти заходять у Гусарівку.",
+            "Росіяни атакували Гусарівку дроном, поранено двох людей.",
+        ),
+        (
+            "ru",
+            "Видео с дрона показывает, как военные входят в Гусаровку.",
+            "Российские войска атаковали Гусаровку дроном, ранены два человека.",
+        ),
+    ],
+)
+def test_a_drone_that_films_is_a_camera_not_a_strike(
+    language: str, filming: str, striking: str, gaz: Gazetteer
+) -> None:
+    assert [e.sub_event_type for e in extraction_of(filming, gaz, language)[0]] == []
+    assert [e.sub_event_type for e in extraction_of(striking, gaz, language)[0]] == [
+        "Air/drone strike"
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "In Husarivka the soldiers stopped a car and opened fire on him as he raised his hands.",
+        "A soldier opened fire on residents of his building in Husarivka on Sunday.",
+        "Gunmen opened fire on a civilian minibus near Husarivka, wounding three.",
+    ],
+)
+def test_opening_fire_on_people_is_an_attack_not_shelling(text: str, gaz: Gazetteer) -> None:
+    events, _ = extraction_of(text, gaz, "en")
+    assert [(e.event_type, e.sub_event_type) for e in events] == [
+        ("Violence against civilians", "Attack")
+    ]
