@@ -418,3 +418,27 @@ def test_opening_fire_on_people_is_an_attack_not_shelling(text: str, gaz: Gazett
     assert [(e.event_type, e.sub_event_type) for e in events] == [
         ("Violence against civilians", "Attack")
     ]
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "place"),
+    [
+        ("en", "Russian troops fired on a car 30 km from Popasna, wounding the driver.", "Popasna"),
+        ("en", "A drone hit a minibus 12 miles north of Kupiansk on Sunday.", "Kupiansk"),
+        ("uk", "Окупанти обстріляли автомобіль за 20 км від Попасної, поранено водія.", "Popasna"),
+        ("ru", "Оккупанты обстреляли автомобиль в 20 км от Попасной, ранен водитель.", "Popasna"),
+        ("en", "Troops shelled a village 200 km from Popasna, wounding two.", None),
+    ],
+)
+def test_a_distance_from_a_town_is_near_it_when_no_place_is_named(
+    language: str, text: str, place: str | None, gaz: Gazetteer
+) -> None:
+    """ "30 km from Popasna" with no village named: near Popasna (geo_precision 2), as ACLED
+    codes it; 200 km away the town only orients, and is not where it happened."""
+    events, _ = extraction_of(text, gaz, language)
+    assert len(events) == 1, events
+    location = events[0].location
+    if place is None:
+        assert location is None or location.name != "Popasna"
+    else:
+        assert location is not None and (location.name, location.geo_precision) == (place, 2)

@@ -269,6 +269,7 @@ def _event_places(
 ) -> list[EventPlace]:
     out: list[EventPlace] = []
     references: list[PlaceSpan] = []
+    distant: list[PlaceSpan] = []  # reference points within reach: the place if none is named
     previous: PlaceSpan | None = None
     for span in spans:
         kinds = {c.kind for c in span.candidates}
@@ -295,6 +296,12 @@ def _event_places(
         if possessive and _followed_by_settlement(spans, span):
             references.append(span)  # "Kherson's Antonivka suburb": Antonivka is the place
             continue
+        distance = _place_role_at_end(pack, "distance_before").search(before)
+        if distance is not None:
+            references.append(span)
+            if _within_reach(distance.group(0)):
+                distant.append(span)
+            continue
         if _place_role_at_end(pack, "reference_before").search(before):
             references.append(span)
             continue
@@ -302,7 +309,24 @@ def _event_places(
         out.append(EventPlace(span, near, None))
     if references and out:
         out = [EventPlace(p.span, p.near, references[0]) for p in out]
+    elif distant:  # "30 km from Popasna" and no place of its own: near the town, as ACLED codes
+        out = [EventPlace(distant[0], True, None)]
     return out
+
+
+# "N km from X" with no place of its own is near X up to this far; beyond, X only orients.
+NEAR_REACH_KM = 50.0
+_DISTANCE = re.compile(r"\d+(?:[.,]\d+)?")
+
+
+def _within_reach(phrase: str) -> bool:
+    """Whether a distance phrase ("30 km from", "north of") puts the event near its place."""
+    number = _DISTANCE.search(phrase)
+    if number is None:
+        return True  # "north of Kupiansk": just outside it
+    value = float(number.group(0).replace(",", "."))
+    miles = "mile" in phrase.lower()
+    return value * (1.609 if miles else 1.0) <= NEAR_REACH_KM
 
 
 def _followed_by_settlement(spans: list[PlaceSpan], span: PlaceSpan) -> bool:
