@@ -442,3 +442,23 @@ def test_a_distance_from_a_town_is_near_it_when_no_place_is_named(
         assert location is None or location.name != "Popasna"
     else:
         assert location is not None and (location.name, location.geo_precision) == (place, 2)
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "injured"),
+    [
+        ("en", "Reporter Anna Koval received shrapnel wounds near Husarivka on Sunday.", 1),
+        ("en", "Near Husarivka three soldiers sustained shrapnel wounds on Sunday.", 3),
+        ("uk", "Кореспондентка Анна Коваль отримала осколкове поранення під Гусарівкою.", 1),
+        ("uk", "Під Гусарівкою троє людей отримали осколкові поранення.", 3),
+        ("ru", "Корреспондентка Анна Коваль получила осколочное ранение под Гусаровкой.", 1),
+        ("ru", "Под Гусаровкой три человека получили осколочные ранения.", 3),
+    ],
+)
+def test_received_wounds_count_the_wounded(
+    language: str, text: str, injured: int, gaz: Gazetteer
+) -> None:
+    """ "Received shrapnel wounds", "отримала осколкове поранення": a named person is one
+    wounded, a counted group its count."""
+    events, _ = extraction_of(text, gaz, language)
+    assert [e.injured.best for e in events] == [injured]
