@@ -467,3 +467,14 @@ def test_received_wounds_count_the_wounded(
     wounded, a counted group its count."""
     events, _ = extraction_of(text, gaz, language)
     assert [e.injured.best for e in events] == [injured]
+
+
+def test_a_count_told_after_no_casualties_is_the_toll(gaz: Gazetteer) -> None:
+    """ "There were no casualties. Currently, 5 people are known to be injured": the later
+    count, told with "known to be", is the toll."""
+    text = (
+        "Artillery shelled a convoy near Husarivka. Fortunately, there were no casualties. "
+        "Currently, 4 people are known to be injured, one of them a child."
+    )
+    events, _ = extraction_of(text, gaz, "en")
+    assert [(e.fatalities.best, e.injured.best) for e in events] == [(0, 4)]
