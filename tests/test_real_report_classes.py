@@ -478,3 +478,17 @@ def test_a_count_told_after_no_casualties_is_the_toll(gaz: Gazetteer) -> None:
     )
     events, _ = extraction_of(text, gaz, "en")
     assert [(e.fatalities.best, e.injured.best) for e in events] == [(0, 4)]
+
+
+def test_a_name_spelt_as_a_town_abroad_is_not_fuzzy_matched_to_a_village(
+    gaz: Gazetteer,
+) -> None:
+    """ "Virginia" sounds like Vershyna, a village in Donetsk oblast; spelt exactly as towns
+    elsewhere, it is their name, not a misspelt village of the region the report names."""
+    text = (
+        "Shelling hit Donetsk oblast again on Monday, wounding three, said Ann Lee, an analyst "
+        "at the University of Virginia."
+    )
+    events, candidates = extraction_of(text, gaz, "en")
+    names = [e.location.name for e in [*events, *candidates] if e.location]
+    assert "Vershyna" not in names, names

@@ -441,7 +441,10 @@ def resolve(
             c for c in settlements if c.country_code in context.countries or not _respelled(c, span)
         ] or settlements
     if _stray_foreign_name(span, settlements, context):
-        return _unknown(span, context, evidence, gazetteer)
+        # A name spelt exactly as a town abroad is that town's name, not a misspelt village
+        # here: no fuzzy match ("University of Virginia" is no Vershyna in Donetsk oblast).
+        exact = any(name_key(c.name) == name_key(span.surface) for c in settlements)
+        return _unknown(span, context, evidence, gazetteer, fuzzy=not exact)
     local = _local_admin1(span, context)
     alike = _look_alikes(span, settlements)
     prior_day = context.when if alike else None
@@ -573,15 +576,16 @@ def _unknown(
     context: PlaceContext,
     evidence: Evidence | None,
     gazetteer: Gazetteer | None = None,
+    fuzzy: bool = True,
 ) -> Place:
     """A name the gazetteer lacks: a settlement of the report's admin1 whose name sounds the
     same, else placed at a known place named just after it in the same admin1 ("Geel Gub
     village (Cadale, Middle Shabelle)"), else at the admin1's centroid."""
     unit = _local_admin1(span, context) or (context.admin1[0] if context.admin1 else None)
-    if unit is not None:
-        fuzzy = _fuzzy_place(span, unit, evidence, gazetteer or Gazetteer.default())
-        if fuzzy is not None:
-            return fuzzy
+    if unit is not None and fuzzy:
+        alike = _fuzzy_place(span, unit, evidence, gazetteer or Gazetteer.default())
+        if alike is not None:
+            return alike
     if unit is None:
         country = context.countries[0] if context.countries else context.default_country
         return Place(
