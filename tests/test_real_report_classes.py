@@ -492,3 +492,32 @@ def test_a_name_spelt_as_a_town_abroad_is_not_fuzzy_matched_to_a_village(
     events, candidates = extraction_of(text, gaz, "en")
     names = [e.location.name for e in [*events, *candidates] if e.location]
     assert "Vershyna" not in names, names
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "place"),
+    [
+        (
+            "en",
+            "Russian troops shelled Kherson from across the Dnipro River, wounding two.",
+            "Kherson",
+        ),
+        (
+            "uk",
+            "Російські військові обстріляли Херсон з-за річки Дніпро, поранено двох людей.",
+            "Kherson",
+        ),
+        (
+            "ru",
+            "Российские войска обстреляли Херсон из-за реки Днепр, ранены два человека.",
+            "Kherson",
+        ),
+        ("en", "A missile hit Dnipro on Monday, killing two.", "Dnipro"),
+    ],
+)
+def test_a_river_is_not_the_city_or_village_it_shares_a_name_with(
+    language: str, text: str, place: str, gaz: Gazetteer
+) -> None:
+    """ "The Dnipro River", "річки Дніпро": a river word next to the name makes it a river's,
+    not a second event in the city of Dnipro."""
+    assert place_names(text, gaz, language) == [place]

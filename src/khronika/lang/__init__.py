@@ -449,6 +449,7 @@ class PlaceWords:
     town_of: frozenset[str]  # "the town of (X)"
     town_after: frozenset[str]  # "(X) city"
     area: frozenset[str]  # "area", "мікрорайон"
+    rivers: frozenset[str]  # "river", "річка": next to a name, the name is a river's
     after_name: frozenset[str]  # village_after | town_after | area: a settlement or an area
     kinds: frozenset[str]  # every word after a name that names a kind of place
 
@@ -482,6 +483,7 @@ def place_words() -> PlaceWords:
         town_of=union("town_of"),
         town_after=union("town_after"),
         area=union("area"),
+        rivers=union("river"),
         after_name=after_name,
         kinds=union("admin1_after") | union("district_after") | after_name,
     )

@@ -122,6 +122,8 @@ def spot_places(
         if span is not None and _inflected_common_word(text, start, span, places):
             others = tuple(c for c in span.candidates if c.kind != SETTLEMENT)
             span = replace(span, candidates=others) if others else None  # "Запорізьку АЕС"
+        if span is not None and _names_a_river(text, span):
+            span = None  # "across the Dnipro River", "міст через річку Десна"
         if span is not None:
             spans.append(span)
         index += used
@@ -191,6 +193,12 @@ def _town_of_adjective(
 def _only_small(found: list[Candidate]) -> bool:
     """Nothing, or only villages too small to be a town a report names by its adjective."""
     return all(c.kind == SETTLEMENT and c.population < _ADJECTIVE_TOWN_POPULATION for c in found)
+
+
+def _names_a_river(text: str, span: PlaceSpan) -> bool:
+    """Whether a river word stands right before or after the name."""
+    rivers = place_words().rivers
+    return _word_after(text, span.end) in rivers or _letters_before(text, span.start) in rivers
 
 
 def _cue_before(text: str, start: int) -> bool:
