@@ -521,3 +521,21 @@ def test_a_river_is_not_the_city_or_village_it_shares_a_name_with(
     """ "The Dnipro River", "річки Дніпро": a river word next to the name makes it a river's,
     not a second event in the city of Dnipro."""
     assert place_names(text, gaz, language) == [place]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "On 3 May, clan militia shot and killed 2 qur'anic teachers in Husarivka village.",
+        "On 3 May, gunmen shot and killed the deputy chairman of the village council in Husarivka.",
+        "On 3 May, a guard opened fire on a group of prisoners in Husarivka, wounding two.",
+        "On 3 May, militia attacked civilian pastoralists near Husarivka.",
+    ],
+)
+def test_shooting_named_victims_is_an_attack_on_civilians(text: str, gaz: Gazetteer) -> None:
+    """Who was shot says what it was: teachers, officials, prisoners, pastoralists are
+    civilians, not the target of shelling (the type a bare "killed" falls back to)."""
+    events, _ = extraction_of(text, gaz, "en")
+    assert [(e.event_type, e.sub_event_type) for e in events] == [
+        ("Violence against civilians", "Attack")
+    ]
