@@ -530,6 +530,9 @@ def test_a_river_is_not_the_city_or_village_it_shares_a_name_with(
         "On 3 May, gunmen shot and killed the deputy chairman of the village council in Husarivka.",
         "On 3 May, a guard opened fire on a group of prisoners in Husarivka, wounding two.",
         "On 3 May, militia attacked civilian pastoralists near Husarivka.",
+        "On 3 May, soldiers opened fire at a passenger vehicle at a checkpoint in Husarivka.",
+        "On 3 May, police opened gunfire at motorists on the main road in Husarivka.",
+        "On 3 May, militants attacked a civilian in the market square of Husarivka.",
     ],
 )
 def test_shooting_named_victims_is_an_attack_on_civilians(text: str, gaz: Gazetteer) -> None:
