@@ -542,3 +542,15 @@ def test_shooting_named_victims_is_an_attack_on_civilians(text: str, gaz: Gazett
     assert [(e.event_type, e.sub_event_type) for e in events] == [
         ("Violence against civilians", "Attack")
     ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "On 3 May, residents blocked (means unspecified) the main road in Husarivka over wages.",
+        "On 3 May, local drivers blocked the supply route near Husarivka, complaining of taxes.",
+    ],
+)
+def test_a_road_blocked_in_protest_is_a_protest(text: str, gaz: Gazetteer) -> None:
+    events, _ = extraction_of(text, gaz, "en")
+    assert [e.sub_event_type for e in events] == ["Peaceful protest"]
