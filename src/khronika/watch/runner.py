@@ -254,7 +254,7 @@ class Watcher:
             done, left = extract_pending(self.store, self.extractor, EXTRACT_SLICE, enough)
         except transient_errors() as busy:
             self._busy_waits += 1
-            wait_s = min(BUSY_WAIT_LONGEST, BUSY_WAIT * 2 ** (self._busy_waits - 1))
+            wait_s = next_delay(BUSY_WAIT, self._busy_waits - 1, cap=BUSY_WAIT_LONGEST)
             self._extract_after = time.monotonic() + wait_s
             then = "left pending for the next run" if once else f"tried again in {wait_s:g} s"
             message = f"extraction: the store is busy ({busy}); {then}"
