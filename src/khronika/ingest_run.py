@@ -84,8 +84,8 @@ def still_failed_error(store: Store, report: Report) -> str:
     """Why an unchanged report read again is not extracted again: it failed before, and a
     retry is asked for, not made by every ingest of the same file."""
     stored = store.get_report(report.id)
-    before = stored.error if stored is not None and stored.error else None
-    before = before or f"{report.origin or report.id}: extraction failed"
+    unknown = f"{report.origin or report.id}: extraction failed"
+    before = stored.error if stored is not None and stored.error else unknown
     return f"{before} (before; unchanged since: `khronika ingest --retry-failed` tries it again)"
 
 

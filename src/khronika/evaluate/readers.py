@@ -11,10 +11,11 @@ import io
 import json
 import random
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import TypeVar
 
 
 class EvalInputError(ValueError):
@@ -25,11 +26,6 @@ class NoReportText(EvalInputError):
     """A gold row with no text to extract (ACLED notes or UCDP headlines empty): it cannot be
     scored, so it is skipped and counted, not a reason to stop (Khronika's own UCDP export
     has no headline for a report without a title)."""
-
-
-def skipped_note(skipped: list[str]) -> str:
-    """The result's note for the rows ``NoReportText`` skipped (their messages)."""
-    return f"{len(skipped)} row(s) skipped, no text to extract; first: {skipped[0]}"
 
 
 @dataclass(frozen=True)
@@ -124,6 +120,26 @@ def read_gold_csv(path: str | Path, required: Iterable[str]) -> GoldTable:
     except csv.Error as error:
         raise EvalInputError(f"{source}, line {start}: malformed CSV ({error})") from None
     return GoldTable(path=location, columns=list(header), rows=rows, fallback_lines=fallback)
+
+
+Gold = TypeVar("Gold")
+
+
+def parsed_rows(
+    table: GoldTable, indices: list[int], parse: Callable[[GoldRow], Gold], notes: list[str]
+) -> Iterator[tuple[int, Gold]]:
+    """The selected rows parsed, each with its count among them (from 1); rows with no text to
+    extract (``NoReportText``) are skipped and counted in one line of ``notes``."""
+    skipped: list[str] = []
+    for done, index in enumerate(indices, start=1):
+        try:
+            gold = parse(table.rows[index])
+        except NoReportText as empty:
+            skipped.append(str(empty))
+            continue
+        yield done, gold
+    if skipped:
+        notes.append(f"{len(skipped)} row(s) skipped, no text to extract; first: {skipped[0]}")
 
 
 def select_rows(total: int, limit: int | None, sample: int | None, seed: int) -> list[int]:

@@ -35,9 +35,9 @@ from khronika.evaluate.readers import (
     parse_gold_date,
     parse_gold_float,
     parse_gold_int,
+    parsed_rows,
     read_gold_csv,
     select_rows,
-    skipped_note,
 )
 from khronika.evaluate.result import (
     NO_EVENT,
@@ -243,21 +243,13 @@ def score_ucdp(
     result = EvalResult(dataset="ucdp", source=str(table.path), rows=0, fields=fields)
     if table.fallback_lines:
         result.notes.append(f"{table.fallback_lines} line(s) were not UTF-8, read as cp1252")
-    skipped: list[str] = []
-    for done, index in enumerate(indices, start=1):
-        try:
-            gold = parse_ucdp_row(table.rows[index])
-        except NoReportText as empty:
-            skipped.append(str(empty))
-            continue
+    for done, gold in parsed_rows(table, indices, parse_ucdp_row, result.notes):
         main, mentioned = _main_event(gold, extractor)
         _score_row(gold, main, result)
         result.fields["mention_found"].add(main is not None or mentioned)
         result.rows += 1
         if progress:
             progress(done, len(indices))
-    if skipped:
-        result.notes.append(skipped_note(skipped))
     return result
 
 

@@ -406,14 +406,14 @@ def _anchor(place: Place | None, frame: Frame, text: str, pack: LanguagePack) ->
         in_country = any(_in_country(text, span, pack) for f in frame.facts for span in f.places)
         return "country" if in_country else "none"
     at = place.evidence.start if place.evidence is not None else -1
+    settlement = place.place_kind in ("settlement", "city_district")
     if not any(f.sentence.start <= at < f.sentence.end for f in frame.facts):
-        settlement = place.place_kind in ("settlement", "city_district")
         anaphor = pack.confidence["place_anaphor"]
-        refers_back = any(
+        refers_back = settlement and any(
             anaphor.search(text, f.sentence.start, f.sentence.end) for f in frame.facts
         )
-        return "anaphor" if settlement and refers_back else "report-place"
-    return "own-place" if place.place_kind in ("settlement", "city_district") else "own-region"
+        return "anaphor" if refers_back else "report-place"
+    return "own-place" if settlement else "own-region"
 
 
 def _in_country(text: str, span: PlaceSpan, pack: LanguagePack) -> bool:
